@@ -1,0 +1,56 @@
+"""scs-workflow: medical-necessity decisions for spinal cord stimulation, explained and cited.
+
+>>> import datetime as dt
+>>> from scs_workflow import decide, load_case
+>>> case = load_case("examples/fbss-strong-trial.json")
+>>> decision = decide(case, ["63650", "63685"], dt.date(2026, 6, 15))
+>>> [(c.code, c.outcome.value) for c in decision.codes]
+[('63650', 'approve'), ('63685', 'approve')]
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .case import Case, case_schema, load_case, parse_case
+from .decision import CodeDecision, CriterionResult, Decision, Engine, Outcome, decide
+from .errors import (
+    CaseError,
+    ClaimError,
+    ConcurrencyConflict,
+    NotFound,
+    PermissionDenied,
+    PolicyError,
+    PolicyNotFound,
+    ScsWorkflowError,
+    StoreError,
+    UnknownCode,
+)
+from .policy import Policy, PolicyLibrary
+from .service import ServiceLine
+
+__all__ = [
+    "Case",
+    "CaseError",
+    "ClaimError",
+    "CodeDecision",
+    "ConcurrencyConflict",
+    "CriterionResult",
+    "Decision",
+    "Engine",
+    "NotFound",
+    "Outcome",
+    "PermissionDenied",
+    "Policy",
+    "PolicyError",
+    "PolicyLibrary",
+    "PolicyNotFound",
+    "ScsWorkflowError",
+    "ServiceLine",
+    "StoreError",
+    "UnknownCode",
+    "case_schema",
+    "decide",
+    "load_case",
+    "parse_case",
+]

@@ -1,0 +1,331 @@
+"""The case: one patient's SCS episode as dated, typed events.
+
+A case holds no derived state. The pathway state is always *replayed* from the
+events as of a date (see :mod:`scs_workflow.pathway`), so a late-recorded trial
+result changes every later answer the same way on every machine.
+
+Identifiers are pseudonymous references: the model has no field for a name,
+a date of birth or a member id, and nothing here is logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import CaseError, Problem
+
+Pain = Annotated[float, Field(ge=0, le=10, description="numeric rating scale, 0-10")]
+Count = Annotated[int, Field(ge=0)]
+Region = Literal["cervical", "thoracic", "lumbar"]
+Setting = Literal["office", "asc", "hopd", "inpatient"]
+Approach = Literal["percutaneous", "paddle"]
+Waveform = Literal["tonic", "high_frequency", "burst", "dtm", "closed_loop"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Event(_Model):
+    id: str = Field("", description="unique within the case; the store's idempotency key")
+    date: dt.date = Field(description="the date the event took effect (documented or performed)")
+    note: str | None = Field(None, description="free text; never put identifiers here")
+
+    #: procedures performed on the date of service are the service under review,
+    #: not history, so replay leaves them out of that day's state
+    procedure: ClassVar[bool] = False
+
+
+# --- documentation ---------------------------------------------------------------
+
+
+class ConservativeTherapy(_Event):
+    type: Literal["conservative_therapy"] = "conservative_therapy"
+    kind: Literal[
+        "physical_therapy", "home_exercise", "medication", "injection", "chiropractic",
+        "acupuncture", "psychological_therapy", "spine_surgery", "other",
+    ]
+    start: dt.date
+    end: dt.date | None = Field(None, description="None while ongoing")
+    weeks: Count | None = None
+    in_person: bool = True
+    physician_supervised: bool = False
+    outcome: Literal["failed", "partial_relief", "improved", "contraindicated", "ongoing"]
+
+    @model_validator(mode="after")
+    def _dates(self) -> ConservativeTherapy:
+        if self.end is not None and self.end < self.start:
+            raise ValueError("end is before start")
+        return self
+
+
+class PsychEvaluation(_Event):
+    type: Literal["psych_eval"] = "psych_eval"
+    evaluator_role: Literal[
+        "psychiatrist", "psychologist", "clinical_social_worker", "npp_supervised", "other"
+    ]
+    cleared: bool
+
+
+class PhysicalExam(_Event):
+    type: Literal["physical_exam"] = "physical_exam"
+    neurological_deficit: bool | None = None
+
+
+class Imaging(_Event):
+    type: Literal["imaging"] = "imaging"
+    modality: Literal["mri", "ct", "ct_myelogram", "xray"]
+    concordant_pathology: bool | None = None
+
+
+class PainScore(_Event):
+    type: Literal["pain_score"] = "pain_score"
+    score: Pain
+
+
+class OdiScore(_Event):
+    type: Literal["odi"] = "odi"
+    score: Annotated[float, Field(ge=0, le=100, description="Oswestry Disability Index, %")]
+
+
+class SubstanceUse(_Event):
+    type: Literal["substance_use"] = "substance_use"
+    status: Literal["none", "active", "in_treatment", "in_remission"]
+
+
+class CardiacDevice(_Event):
+    """The implanted cardiac devices on that date; an empty list documents none."""
+
+    type: Literal["cardiac_device"] = "cardiac_device"
+    devices: list[Literal["pacemaker", "icd"]] = []
+
+
+class Attestation(_Event):
+    type: Literal["attestation"] = "attestation"
+    kind: Literal[
+        "late_resort", "facility_capability", "education_risks_benefits", "behavioral_health",
+        "extenuating_circumstances", "patient_wants_procedure",
+    ]
+    value: bool = True
+
+
+class Complication(_Event):
+    type: Literal["complication"] = "complication"
+    kind: Literal["infection", "lead_migration", "lead_fracture", "csf_leak", "pocket_pain", "other"]
+
+
+class PriorProcedure(_Event):
+    type: Literal["prior_procedure"] = "prior_procedure"
+    kind: Literal["spine_surgery", "scs_trial", "scs_implant", "other"]
+
+
+class GeneratorStatus(_Event):
+    type: Literal["generator_status"] = "generator_status"
+    status: Literal["working", "end_of_life", "malfunction"]
+    therapy_effective: bool | None = Field(None, description="was the system relieving pain?")
+
+
+# --- procedures (move the pathway) -----------------------------------------------
+
+
+class _Procedure(_Event):
+    procedure: ClassVar[bool] = True
+    setting: Setting | None = None
+
+
+class TrialPlacement(_Procedure):
+    type: Literal["trial_placement"] = "trial_placement"
+    started_at: dt.datetime
+    leads: Annotated[int, Field(ge=1)]
+    contacts: Count | None = None
+    region: Region
+    waveform: Waveform | None = None
+
+
+class TrialOutcome(_Event):
+    type: Literal["trial_outcome"] = "trial_outcome"
+    ended_at: dt.datetime
+    baseline_pain: Pain | None = None
+    trial_pain: Pain | None = None
+    baseline_mme: Annotated[float, Field(ge=0)] | None = Field(None, description="morphine mg eq./day")
+    trial_mme: Annotated[float, Field(ge=0)] | None = None
+    function_improved: bool | None = None
+    technical_failure: bool = False
+
+
+class _Implant(_Procedure):
+    leads: Annotated[int, Field(ge=1)]
+    contacts: Count | None = None
+    location: str | None = Field(None, description="vertebral level of the tip, e.g. T8")
+    impedance_ohms: list[Annotated[float, Field(gt=0)]] | None = None
+    postoperative_plan: bool | None = None
+
+
+class LeadImplant(_Implant):
+    type: Literal["lead_implant"] = "lead_implant"
+    approach: Approach
+
+
+class GeneratorImplant(_Procedure):
+    type: Literal["generator_implant"] = "generator_implant"
+    waveform: Waveform = "tonic"
+    rechargeable: bool | None = None
+
+
+class IntegratedImplant(_Implant):
+    type: Literal["integrated_implant"] = "integrated_implant"
+    waveform: Waveform = "tonic"
+
+
+class Programming(_Event):
+    procedure: ClassVar[bool] = True
+    type: Literal["programming"] = "programming"
+    parameters_changed: Count = 0
+
+
+class GeneratorReplacement(_Procedure):
+    type: Literal["generator_replacement"] = "generator_replacement"
+    reason: Literal["end_of_life", "malfunction", "upgrade"]
+    waveform: Waveform = "tonic"
+
+
+class GeneratorRemoval(_Procedure):
+    type: Literal["generator_removal"] = "generator_removal"
+    reason: Literal["infection", "pocket_revision", "patient_request", "other"]
+
+
+class LeadRevision(_Procedure):
+    type: Literal["lead_revision"] = "lead_revision"
+    approach: Approach
+    reason: Literal["migration", "fracture", "infection", "other"]
+
+
+class LeadRemoval(_Procedure):
+    type: Literal["lead_removal"] = "lead_removal"
+    approach: Approach
+    reason: Literal["infection", "no_benefit", "patient_request", "mri_needed", "other"]
+
+
+class Explant(_Procedure):
+    type: Literal["explant"] = "explant"
+    reason: Literal["infection", "no_benefit", "patient_request", "other"]
+
+
+Event = Annotated[
+    Union[
+        ConservativeTherapy, PsychEvaluation, PhysicalExam, Imaging, PainScore, OdiScore,
+        SubstanceUse, CardiacDevice, Attestation, Complication, PriorProcedure, GeneratorStatus,
+        TrialPlacement, TrialOutcome, LeadImplant, GeneratorImplant, IntegratedImplant,
+        Programming, GeneratorReplacement, GeneratorRemoval, LeadRevision, LeadRemoval, Explant,
+    ],
+    Field(discriminator="type"),
+]
+
+EVENT_TYPES: tuple[str, ...] = tuple(
+    t.model_fields["type"].default for t in Event.__origin__.__args__  # type: ignore[attr-defined]
+)
+
+
+class Diagnosis(_Model):
+    code: Annotated[str, Field(pattern=r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$")]
+    onset: dt.date | None = Field(None, description="when the pain began, if known")
+
+
+class Case(_Model):
+    """One patient's SCS episode under one payer policy."""
+
+    case_id: str = Field(min_length=1)
+    patient_ref: str = Field(min_length=1, description="pseudonymous reference, never a name or member id")
+    policy: str = Field(description="payer policy id, e.g. medicare, aetna, cigna")
+    diagnoses: list[Diagnosis] = []
+    events: list[Event] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Case:
+        seen: set[str] = set()
+        fixed: list[Any] = []
+        for n, ev in enumerate(self.events):
+            if not ev.id:
+                ev = ev.model_copy(update={"id": f"ev-{n + 1}"})
+            if ev.id in seen:
+                raise ValueError(f"events[{n}].id: duplicate event id {ev.id!r}")
+            seen.add(ev.id)
+            fixed.append(ev)
+        object.__setattr__(self, "events", fixed)
+        _check_trials(fixed)
+        return self
+
+
+def _check_trials(events: list[Any]) -> None:
+    """A trial outcome must end after the trial it closes was placed."""
+    order = sorted(range(len(events)), key=lambda i: (events[i].date, i))
+    placed: tuple[int, dt.datetime] | None = None
+    for i in order:
+        ev = events[i]
+        if isinstance(ev, TrialPlacement):
+            placed = (i, ev.started_at)
+        elif isinstance(ev, TrialOutcome) and placed is not None:
+            start = placed[1]
+            end = ev.ended_at
+            if (start.tzinfo is None) != (end.tzinfo is None):
+                raise ValueError(f"events[{i}].ended_at: mixes a timezone-aware and a naive time")
+            if end < start:
+                raise ValueError(
+                    f"events[{i}].ended_at: trial ends ({end.isoformat()}) before it started "
+                    f"(events[{placed[0]}].started_at {start.isoformat()})"
+                )
+
+
+def problems_from(err: ValidationError) -> list[Problem]:
+    """Turn pydantic errors into JSON-path problems (``$.events[3].score``)."""
+    out = []
+    for e in err.errors():
+        path = "$"
+        loc = list(e["loc"])
+        for part in loc:
+            if isinstance(part, int):
+                path += f"[{part}]"
+            elif part in EVENT_TYPES and path.endswith("]"):
+                continue  # pydantic's union tag, not a field
+            else:
+                path += f".{part}"
+        msg = e["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+            # our model validators put the sub-path first: "events[2].end: ..."
+            head, sep, rest = msg.partition(": ")
+            if sep and (head.startswith("events[") or head.isidentifier()):
+                path = f"{path}.{head}" if path != "$" else f"$.{head}"
+                msg = rest
+        out.append(Problem(path, msg))
+    return out
+
+
+def parse_case(data: Any, source: str = "case") -> Case:
+    """Validate *data* as a case; raise :class:`CaseError` naming each JSON path."""
+    try:
+        return Case.model_validate(data)
+    except ValidationError as err:
+        raise CaseError(f"{source}: invalid case", problems_from(err)) from None
+
+
+def load_case(path: str | Path) -> Case:
+    """Read and validate a case JSON file."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise CaseError(f"{p}: cannot read case file: {err.strerror}") from None
+    except json.JSONDecodeError as err:
+        raise CaseError(f"{p}: not JSON", [Problem(f"line {err.lineno} column {err.colno}", err.msg)]) from None
+    return parse_case(data, str(p))
+
+
+def case_schema() -> dict[str, Any]:
+    """The JSON Schema of a case file."""
+    return Case.model_json_schema()

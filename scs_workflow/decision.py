@@ -1,0 +1,326 @@
+"""Decisions: may this code be authorized for this case on this date, and if not, why not?
+
+``decide`` replays the case through its policy's pathway, judges every criterion that
+gates each requested code, and says what would unlock a code that is not allowed yet.
+It never denies on its own authority: a ``deny`` is a recommendation for a clinical
+reviewer. The same case, policy version and date always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from . import __version__
+from .case import Case
+from .codes import CodeCatalog, default_catalog
+from .criteria import INSUFFICIENT, NOT_MET, CriterionJudge, Judgement, Status, compile_criterion
+from .facts import FACTS, CaseView, Facts
+from .pathway import Hop, Pathway, Replay, Step
+from .policy import CriterionDef, GateUse, Policy, PolicyLibrary, default_workflows_dir
+from .service import ServiceLine, as_lines
+
+
+class Outcome(str, Enum):
+    APPROVE = "approve"
+    PEND = "pend"
+    DENY = "deny"
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class EvidenceItem(_Out):
+    fact: str
+    value: Any
+    events: list[str]
+
+
+class CriterionResult(_Out):
+    id: str
+    status: Status
+    text: str
+    message: str
+    citation: str
+    url: str | None
+    verified: bool
+    confidence: str
+    evidence: list[EvidenceItem]
+
+
+class UnlockStep(_Out):
+    """One thing to happen or be documented on the shortest way to an allowed state."""
+
+    action: str
+    event: str | None
+    to_state: str | None
+    criteria: list[str]
+    documents: list[str]
+
+
+class CodeDecision(_Out):
+    code: str
+    use: str | None
+    outcome: Outcome
+    requires_clinical_review: bool
+    pathway_state: str
+    allowed_states: list[str]
+    reasons: list[str]
+    criteria: list[CriterionResult]
+    missing_documents: list[str]
+    unlock: list[UnlockStep]
+
+
+class HistoryStep(_Out):
+    event_id: str | None
+    event: str
+    date: dt.date
+    from_state: str
+    to_state: str
+    applied: bool
+    reason: str
+
+
+class Decision(_Out):
+    case_id: str
+    policy_id: str
+    policy_version: str
+    policy_lineage: list[str]
+    date_of_service: dt.date
+    pathway_state: str
+    codes: list[CodeDecision]
+    history: list[HistoryStep]
+    excluded_events: list[HistoryStep]
+    engine_version: str
+
+    def for_code(self, code: str) -> CodeDecision:
+        return next(c for c in self.codes if c.code == code)
+
+
+@dataclass
+class CompiledPolicy:
+    """A policy with its criteria compiled to functions and its pathway machine built."""
+
+    policy: Policy
+    judges: dict[str, CriterionJudge]
+    pathway: Pathway
+    gate_criteria: dict[tuple[str, str], list[CriterionDef]]
+
+    @classmethod
+    def build(cls, policy: Policy) -> CompiledPolicy:
+        judges = {cid: compile_criterion(c.test, c.when, policy.parameters) for cid, c in policy.criteria.items()}
+        gate_criteria: dict[tuple[str, str], list[CriterionDef]] = {}
+        for code, uses in policy.gates.items():
+            for use in uses:
+                refs = {code, f"{code}:{use.use}"}
+                gate_criteria[(code, use.use)] = [c for c in policy.criteria.values() if refs & set(c.applies_to)]
+        return cls(policy, judges, Pathway(policy, judges), gate_criteria)
+
+
+class Engine:
+    """Holds loaded policies and compiled pathways; one per process is plenty."""
+
+    def __init__(self, library: PolicyLibrary | None = None, catalog: CodeCatalog | None = None) -> None:
+        self.library = library or PolicyLibrary.from_dir(default_workflows_dir())
+        self.catalog = catalog or default_catalog()
+        self._compiled: dict[str, CompiledPolicy] = {}
+
+    def compiled(self, policy: Policy) -> CompiledPolicy:
+        hit = self._compiled.get(policy.key)
+        if hit is None:
+            hit = self._compiled[policy.key] = CompiledPolicy.build(policy)
+        return hit
+
+    def policy_for(self, case: Case, on: dt.date, policy: str | None = None) -> Policy:
+        return self.library.get(policy or case.policy, on=on)
+
+    def decide(
+        self,
+        case: Case,
+        codes: Sequence[str | ServiceLine],
+        date_of_service: dt.date,
+        *,
+        policy: str | None = None,
+    ) -> Decision:
+        lines = as_lines(list(codes))
+        for line in lines:
+            self.catalog.lookup(line.code)  # unknown codes are input errors, before any work
+        compiled = self.compiled(self.policy_for(case, date_of_service, policy))
+        view = CaseView(case)
+        replay = compiled.pathway.replay(view, date_of_service)
+        facts = Facts(view, date_of_service, history_only=True, requested=lines)
+        decisions = [self._decide_line(compiled, replay, facts.for_line(line), line) for line in lines]
+        pol = compiled.policy
+        return Decision(
+            case_id=case.case_id, policy_id=pol.id, policy_version=pol.version, policy_lineage=pol.lineage,
+            date_of_service=date_of_service, pathway_state=replay.state, codes=decisions,
+            history=[_history(s) for s in replay.steps], excluded_events=[_history(s) for s in replay.excluded],
+            engine_version=__version__,
+        )
+
+    def _decide_line(self, cp: CompiledPolicy, replay: Replay, facts: Facts, line: ServiceLine) -> CodeDecision:
+        info = self.catalog.lookup(line.code)
+        state = replay.state
+        if not info.in_pathway:
+            reason = (info.refusal or f"{line.code} is outside the SCS pathway") + (f" [{info.cite}]" if info.cite else "")
+            return _deny_only(line.code, state, reason)
+        uses = cp.policy.gates.get(line.code)
+        if not uses:
+            return _deny_only(line.code, state, f"{line.code} is not covered by policy {cp.policy.key}")
+        use, path = _choose_use(cp.pathway, state, uses)
+        allowed = set(use.states)
+        fits = state in allowed
+        by_paperwork = path is not None and all(h.auto for h in path)
+        # the criteria of the gate, plus those of any documentation milestone still ahead
+        crits = list(cp.gate_criteria[(line.code, use.use)])
+        if not fits and by_paperwork and path:
+            have = {c.id for c in crits}
+            for hop in path:
+                for cid in hop.requires:
+                    if cid not in have:
+                        crits.append(cp.policy.criteria[cid])
+                        have.add(cid)
+        judged = [(c, cp.judges[c.id](facts)) for c in crits]
+        results = [_result(c, j) for c, j in judged]
+        missing = _missing(judged)
+        reasons = []
+        if not fits and not by_paperwork:
+            where = ", ".join(use.states)
+            why = f"{line.code} ({use.use}) is allowed in state {where}; the case is in {state}"
+            if use.note:
+                why += f". {use.note}"
+            if use.cite:
+                why += f" [{use.cite}]"
+            reasons.append(why)
+        for c, j in judged:
+            if j.status in (NOT_MET, INSUFFICIENT):
+                reasons.append(f"{c.id} {j.status.value}: {_detail(j)} [{c.cite}]")
+        statuses = {j.status for _, j in judged}
+        if (not fits and not by_paperwork) or NOT_MET in statuses:
+            outcome = Outcome.DENY
+        elif INSUFFICIENT in statuses or not fits:
+            outcome = Outcome.PEND
+        else:
+            outcome = Outcome.APPROVE
+        if outcome is Outcome.PEND and not reasons:
+            reasons.append(f"the case has not reached {', '.join(use.states)} yet")
+        unlock = [] if outcome is Outcome.APPROVE else _unlock(cp, path, judged)
+        return CodeDecision(
+            code=line.code, use=use.use, outcome=outcome, requires_clinical_review=outcome is Outcome.DENY,
+            pathway_state=state, allowed_states=list(use.states), reasons=reasons, criteria=results,
+            missing_documents=missing, unlock=unlock,
+        )
+
+
+def _choose_use(pathway: Pathway, state: str, uses: list[GateUse]) -> tuple[GateUse, list[Hop] | None]:
+    """The use the case's state allows, else the nearest one by the pathway."""
+    for use in uses:
+        if state in use.states:
+            return use, []
+    best: tuple[int, int, GateUse, list[Hop] | None] | None = None
+    for rank, use in enumerate(uses):
+        path = pathway.shortest_path(state, set(use.states))
+        if path is None:
+            continue
+        paperwork_only = all(h.auto for h in path)
+        key = (0 if paperwork_only else 1, len(path))
+        if best is None or key < best[:2]:
+            best = (key[0], key[1], use, path)
+        del rank
+    if best is None:
+        return uses[0], None
+    return best[2], best[3]
+
+
+def _detail(j: Judgement) -> str:
+    bad = [leaf.message for leaf in j.leaves if leaf.status in (NOT_MET, INSUFFICIENT)]
+    return "; ".join(bad) if bad else j.status.value
+
+
+def _result(c: CriterionDef, j: Judgement) -> CriterionResult:
+    if j.status is Status.NOT_APPLICABLE:
+        message = "does not apply: " + "; ".join(leaf.message for leaf in j.leaves)
+    else:
+        message = "; ".join(leaf.message for leaf in j.leaves)
+    return CriterionResult(
+        id=c.id, status=j.status, text=c.text, message=message, citation=c.cite, url=c.url,
+        verified=c.verified, confidence=c.confidence,
+        evidence=[EvidenceItem(fact=leaf.fact, value=leaf.value, events=list(leaf.events)) for leaf in j.leaves],
+    )
+
+
+def _missing(judged: list[tuple[CriterionDef, Judgement]]) -> list[str]:
+    docs: dict[str, None] = {}
+    for c, j in judged:
+        if j.status is not INSUFFICIENT:
+            continue
+        if c.document:
+            docs[c.document] = None
+            continue
+        for leaf in j.leaves:
+            if leaf.status is INSUFFICIENT:
+                docs[FACTS[leaf.fact].document] = None
+    return list(docs)
+
+
+def _unlock(cp: CompiledPolicy, path: list[Hop] | None, judged: list[tuple[CriterionDef, Judgement]]) -> list[UnlockStep]:
+    if path is None:
+        return []
+    steps = []
+    for hop in path:
+        crits = list(hop.requires) + [f"not {c}" for c in hop.requires_not_met]
+        docs = {cp.policy.criteria[c].document or _docs_of(cp.policy.criteria[c]): None for c in hop.requires}
+        kind = "document" if hop.auto else "record"
+        steps.append(UnlockStep(
+            action=f"{kind} {hop.trigger.replace('_', ' ')} ({hop.source} -> {hop.dest})",
+            event=None if hop.auto else hop.trigger, to_state=hop.dest, criteria=crits, documents=list(docs),
+        ))
+    open_ = [(c, j) for c, j in judged if j.status in (NOT_MET, INSUFFICIENT)]
+    if open_:
+        steps.append(UnlockStep(
+            action="meet the remaining criteria of the code", event=None, to_state=None,
+            criteria=[c.id for c, _ in open_], documents=_missing(open_) or [_docs_of(c) for c, _ in open_],
+        ))
+    return steps
+
+
+def _docs_of(c: CriterionDef) -> str:
+    from .criteria import leaves
+
+    names = dict.fromkeys(FACTS[leaf.fact].document for leaf in leaves(c.test))
+    return "; ".join(names)
+
+
+def _deny_only(code: str, state: str, reason: str) -> CodeDecision:
+    return CodeDecision(
+        code=code, use=None, outcome=Outcome.DENY, requires_clinical_review=True, pathway_state=state,
+        allowed_states=[], reasons=[reason], criteria=[], missing_documents=[], unlock=[],
+    )
+
+
+def _history(s: Step) -> HistoryStep:
+    return HistoryStep(event_id=s.event_id, event=s.event_type, date=s.date, from_state=s.from_state,
+                       to_state=s.to_state, applied=s.applied, reason=s.reason)
+
+
+_DEFAULT: Engine | None = None
+
+
+def default_engine() -> Engine:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Engine()
+    return _DEFAULT
+
+
+def decide(
+    case: Case, codes: Sequence[str | ServiceLine], date_of_service: dt.date, *, policy: str | None = None
+) -> Decision:
+    """Decide *codes* for *case* on *date_of_service* with the shipped policies."""
+    return default_engine().decide(case, codes, date_of_service, policy=policy)

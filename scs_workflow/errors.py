@@ -1,0 +1,114 @@
+"""Errors raised by scs-workflow.
+
+Every error derives from :class:`ScsWorkflowError` and carries a stable ``code``
+that the CLI (and later the HTTP API) maps to an exit status or problem type::
+
+    ScsWorkflowError
+    ├── PolicyError                 a workflow YAML is malformed or means something impossible
+    │   └── PolicyNotFound          no policy with that id / in force on that date
+    ├── CaseError                   a case file fails validation (``.errors`` lists JSON paths)
+    ├── UnknownCode                 a requested code is not in the code catalog (input error)
+    ├── StoreError                  the case store failed (see scs_workflow.store)
+    │   ├── ConcurrencyConflict     an append expected a stale case version
+    │   ├── NotFound                no such case / request
+    │   └── PermissionDenied        an action needs a role the actor lacks
+    └── ClaimError                  a claim file fails validation
+
+A *denial* is never an error: it is a :class:`~scs_workflow.decision.CodeDecision`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ScsWorkflowError(Exception):
+    """Root of every error scs-workflow raises on purpose."""
+
+    code = "scs_workflow_error"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem: where (file:line or JSON path) and what."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class _Located(ScsWorkflowError):
+    def __init__(self, summary: str, problems: list[Problem] | None = None) -> None:
+        self.summary = summary
+        self.problems: list[Problem] = list(problems or [])
+        lines = [summary] + [f"  {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class PolicyError(_Located):
+    """A workflow YAML could not be loaded; each problem names file, line and field."""
+
+    code = "policy_invalid"
+
+
+class PolicyNotFound(PolicyError):
+    """No policy with that id, or none in force on the date of service."""
+
+    code = "policy_not_found"
+
+
+class CaseError(_Located):
+    """A case (or case event) failed validation; each problem names its JSON path."""
+
+    code = "case_invalid"
+
+
+class ClaimError(_Located):
+    """A claim file failed validation; each problem names its JSON path."""
+
+    code = "claim_invalid"
+
+
+class UnknownCode(ScsWorkflowError):
+    """A requested code is not in the SCS code catalog: an input error, not a denial."""
+
+    code = "unknown_code"
+
+    def __init__(self, code_value: str) -> None:
+        self.requested = code_value
+        super().__init__(f"unknown code {code_value!r}: not an SCS-family CPT code")
+
+
+class StoreError(ScsWorkflowError):
+    """The case store could not do what was asked."""
+
+    code = "store_error"
+
+
+class ConcurrencyConflict(StoreError):
+    """An append carried a case version that is no longer current."""
+
+    code = "version_conflict"
+
+    def __init__(self, case_id: str, expected: int, actual: int) -> None:
+        self.case_id = case_id
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"case {case_id}: expected version {expected} but it is at {actual}; "
+            "reload the case and retry"
+        )
+
+
+class NotFound(StoreError):
+    """No such case or request in the store."""
+
+    code = "not_found"
+
+
+class PermissionDenied(StoreError):
+    """The actor's role does not allow this action (e.g. a denial without a reviewer)."""
+
+    code = "permission_denied"

@@ -1,0 +1,394 @@
+"""Payer policies: the YAML schema, loading with file:line errors, ``extends`` and versions.
+
+A policy file states one payer's coverage rules for SCS: parameters (every threshold),
+criteria (each with its citation and whether the fact was verified), the pathway
+(states and transitions) and per-code gates. A payer pack ``extends`` a baseline and
+states only what differs. The version in force on the date of service is chosen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .criteria import Expr
+from .errors import PolicyError, PolicyNotFound, Problem
+
+Confidence = Literal["S", "S2", "M", "D"]
+
+
+def _codes(v: Any) -> Any:
+    """YAML reads ``63650`` as an int; codes are strings."""
+    if isinstance(v, dict):
+        return {str(k): x for k, x in v.items()}
+    if isinstance(v, list):
+        return [str(x) for x in v]
+    return v
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class StateDef(_Model):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str = ""
+    final: bool = False
+
+
+class TransitionDef(_Model):
+    """``trigger`` is the case event type that fires it (or a name, for ``auto`` ones)."""
+
+    trigger: str
+    source: list[str]
+    dest: str
+    auto: bool = Field(False, description="tried after every event: documentation milestones")
+    requires: list[str] = Field([], description="criteria that must be met")
+    requires_not_met: list[str] = Field([], description="criteria that must be judged not met")
+    description: str = ""
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+
+class CriterionDef(_Model):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: str = Field(min_length=1, description="the rule in plain language")
+    cite: str = Field(min_length=1, description="exact source clause")
+    url: str | None = None
+    confidence: Confidence
+    verified: bool
+    applies_to: list[str] = Field([], description="gates it guards: CODE or CODE:use")
+    when: Expr | None = Field(None, description="the criterion applies only when this holds")
+    test: Expr
+    document: str | None = Field(None, description="what to send when it cannot be judged")
+
+    _codes = field_validator("applies_to", mode="before")(classmethod(lambda cls, v: _codes(v)))
+
+
+class GateUse(_Model):
+    """One use of a code (63650 is a trial or a permanent implant) and the states allowing it."""
+
+    use: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    states: list[str] = Field(min_length=1)
+    note: str = ""
+    cite: str | None = None
+
+
+class PolicyFile(_Model):
+    """One YAML file as written: a payer pack may leave out what its baseline states."""
+
+    kind: Literal["policy"]
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    title: str
+    payer: str
+    version: str = Field(pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    extends: str | None = Field(None, description="ID or ID@VERSION of the baseline")
+    sources: list[str] = []
+    parameters: dict[str, Any] = {}
+    initial: str | None = None
+    states: list[StateDef] | None = None
+    transitions: list[TransitionDef] | None = None
+    criteria: list[CriterionDef] = []
+    remove_criteria: list[str] = []
+    gates: dict[str, list[GateUse]] = {}
+    remove_gates: list[str] = []
+
+    _gate_keys = field_validator("gates", "remove_gates", mode="before")(
+        classmethod(lambda cls, v: _codes(v))
+    )
+
+
+@dataclass
+class Policy:
+    """A policy version with its baseline merged in; what the engine runs."""
+
+    id: str
+    title: str
+    payer: str
+    version: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    lineage: list[str]
+    parameters: dict[str, Any]
+    initial: str
+    states: list[StateDef]
+    transitions: list[TransitionDef]
+    criteria: dict[str, CriterionDef]
+    gates: dict[str, list[GateUse]]
+    where: dict[str, str] = field(default_factory=dict)
+    """Where each item was written (``criteria.trial_relief`` -> ``workflows/x.yaml:40``)."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+
+# --- YAML with positions -------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans only: a state named ``off`` or a value ``no`` stays a string."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """Parse *path*, keeping the node tree for line lookups."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise PolicyError(f"{path}: cannot read: {err.strerror}") from None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise PolicyError(f"{path}: not valid YAML", [Problem(where, str(err.problem))]) from None
+    finally:
+        loader.dispose()
+    return data, node
+
+
+def line_of(node: yaml.Node | None, loc: Iterable[Any]) -> int | None:
+    """The 1-based line of the item at *loc* (as deep as the YAML goes)."""
+    if node is None:
+        return None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = [v for k, v in node.value if str(k.value) == str(part)]
+            if match:
+                node = match[0]
+            continue
+        if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+    return node.start_mark.line + 1
+
+
+def field_path(loc: Iterable[Any]) -> str:
+    """``('criteria', 3, 'test', 'any', 'any', 0, 'fact', 'ge')`` -> ``criteria[3].test.any[0].ge``."""
+    parts = list(loc)
+    out = ""
+    for i, part in enumerate(parts):
+        nxt = parts[i + 1] if i + 1 < len(parts) else None
+        if part in ("all", "any", "not") and nxt == part:
+            continue  # the union's tag, then the field itself
+        if part == "fact" and isinstance(nxt, str) and nxt != "fact":
+            continue  # the leaf's tag
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse_policy_file(path: Path) -> tuple[PolicyFile, yaml.Node | None]:
+    data, node = read_yaml(path)
+    if not isinstance(data, dict):
+        raise PolicyError(f"{path}: a policy file is a YAML mapping", [Problem(f"{path}:1", "not a mapping")])
+    try:
+        return PolicyFile.model_validate(data), node
+    except ValidationError as err:
+        problems = []
+        for e in err.errors():
+            line = line_of(node, e["loc"])
+            where = f"{path}:{line}" if line else str(path)
+            problems.append(Problem(where, f"{field_path(e['loc']) or '(top)'}: {e['msg']}"))
+        raise PolicyError(f"{path}: invalid policy", problems) from None
+
+
+# --- the library of policies --------------------------------------------------------
+
+
+@dataclass
+class _Source:
+    file: PolicyFile
+    path: Path
+    node: yaml.Node | None
+
+
+class PolicyLibrary:
+    """Every policy version found in a directory, merged with its baselines on demand."""
+
+    def __init__(self, sources: list[_Source]) -> None:
+        self._sources: dict[str, list[_Source]] = {}
+        for s in sources:
+            versions = self._sources.setdefault(s.file.id, [])
+            clash = [o for o in versions if o.file.version == s.file.version]
+            if clash:
+                raise PolicyError(
+                    f"{s.path}: duplicate policy version",
+                    [Problem(f"{s.path}:1", f"{s.file.id}@{s.file.version} is also in {clash[0].path}")],
+                )
+            versions.append(s)
+        for versions in self._sources.values():
+            versions.sort(key=lambda s: s.file.effective_from)
+        self._merged: dict[str, Policy] = {}
+
+    @classmethod
+    def from_paths(cls, paths: Iterable[Path]) -> PolicyLibrary:
+        sources = []
+        for p in paths:
+            pf, node = parse_policy_file(p)
+            sources.append(_Source(pf, p, node))
+        return cls(sources)
+
+    @classmethod
+    def from_dir(cls, directory: Path) -> PolicyLibrary:
+        files = sorted(p for p in directory.glob("*.yaml") if _is_policy(p))
+        return cls.from_paths(files)
+
+    def ids(self) -> list[str]:
+        return sorted(self._sources)
+
+    def versions(self, policy_id: str) -> list[Policy]:
+        return [self._load(s) for s in self._sources.get(policy_id, [])]
+
+    def all(self) -> list[Policy]:
+        return [p for i in self.ids() for p in self.versions(i)]
+
+    def get(self, policy_id: str, on: dt.date | None = None, version: str | None = None) -> Policy:
+        """The version asked for, else the one in force *on* the date, else the newest."""
+        if "@" in policy_id:
+            policy_id, version = policy_id.split("@", 1)
+        sources = self._sources.get(policy_id)
+        if not sources:
+            known = ", ".join(self.ids()) or "none"
+            raise PolicyNotFound(f"no policy {policy_id!r} (known: {known})")
+        if version is not None:
+            hit = [s for s in sources if s.file.version == version]
+            if not hit:
+                raise PolicyNotFound(f"policy {policy_id} has no version {version!r}")
+            return self._load(hit[0])
+        if on is None:
+            return self._load(sources[-1])
+        live = [s for s in sources if _in_force(s.file, on)]
+        if not live:
+            raise PolicyNotFound(f"no version of policy {policy_id} is in force on {on.isoformat()}")
+        return self._load(live[-1])
+
+    def _load(self, src: _Source, chain: tuple[str, ...] = ()) -> Policy:
+        key = f"{src.file.id}@{src.file.version}"
+        if key in self._merged:
+            return self._merged[key]
+        if key in chain:
+            raise PolicyError(f"{src.path}: extends itself", [Problem(f"{src.path}:1", " -> ".join(chain + (key,)))])
+        base: Policy | None = None
+        if src.file.extends:
+            line = line_of(src.node, ["extends"])
+            try:
+                ref = src.file.extends
+                base_src = self._base_source(ref, src.file.effective_from)
+            except PolicyNotFound as err:
+                raise PolicyError(f"{src.path}: bad extends", [Problem(f"{src.path}:{line}", f"extends: {err}")]) from None
+            base = self._load(base_src, chain + (key,))
+        policy = merge(base, src.file, str(src.path), src.node)
+        from .policy_checks import check_policy  # late: the checks read the compiled pathway
+
+        problems = check_policy(policy)
+        if problems:
+            raise PolicyError(f"{src.path}: the policy does not hold together", problems)
+        self._merged[key] = policy
+        return policy
+
+    def _base_source(self, ref: str, on: dt.date) -> _Source:
+        pid, _, ver = ref.partition("@")
+        sources = self._sources.get(pid)
+        if not sources:
+            raise PolicyNotFound(f"no policy {pid!r}")
+        if ver:
+            hit = [s for s in sources if s.file.version == ver]
+        else:
+            hit = [s for s in sources if _in_force(s.file, on)]
+        if not hit:
+            raise PolicyNotFound(f"no version of {ref!r} in force on {on.isoformat()}")
+        return hit[-1]
+
+
+def _in_force(pf: PolicyFile, on: dt.date) -> bool:
+    return pf.effective_from <= on and (pf.effective_to is None or on <= pf.effective_to)
+
+
+def _is_policy(path: Path) -> bool:
+    head = path.read_text(encoding="utf-8")[:2000]
+    return re.search(r"^kind:\s*policy\s*$", head, re.M) is not None
+
+
+def merge(base: Policy | None, pf: PolicyFile, path: str, node: yaml.Node | None) -> Policy:
+    """Apply *pf* on top of *base*: parameters and criteria by key, gates by code."""
+
+    def at(*loc: Any) -> str:
+        line = line_of(node, loc)
+        return f"{path}:{line}" if line else path
+
+    where = dict(base.where) if base else {}
+    params = dict(base.parameters) if base else {}
+    for k in pf.parameters:
+        where[f"parameters.{k}"] = at("parameters", k)
+    params.update(pf.parameters)
+
+    criteria = dict(base.criteria) if base else {}
+    for cid in pf.remove_criteria:
+        criteria.pop(cid, None)
+    for i, crit in enumerate(pf.criteria):
+        criteria[crit.id] = crit
+        where[f"criteria.{crit.id}"] = at("criteria", i)
+
+    gates = {k: list(v) for k, v in base.gates.items()} if base else {}
+    for code in pf.remove_gates:
+        gates.pop(code, None)
+    for code, uses in pf.gates.items():
+        gates[code] = list(uses)
+        where[f"gates.{code}"] = at("gates", code)
+
+    if pf.states is not None:
+        states = list(pf.states)
+        for i, s in enumerate(pf.states):
+            where[f"states.{s.name}"] = at("states", i)
+    else:
+        states = list(base.states) if base else []
+    if pf.transitions is not None:
+        transitions = list(pf.transitions)
+        for i, _t in enumerate(pf.transitions):
+            where[f"transitions[{i}]"] = at("transitions", i)
+    else:
+        transitions = list(base.transitions) if base else []
+    initial = pf.initial or (base.initial if base else "")
+    where.setdefault("initial", at("initial"))
+    where["file"] = path
+    return Policy(
+        id=pf.id, title=pf.title, payer=pf.payer, version=pf.version,
+        effective_from=pf.effective_from, effective_to=pf.effective_to,
+        lineage=[f"{pf.id}@{pf.version}"] + (base.lineage if base else []),
+        parameters=params, initial=initial, states=states, transitions=transitions,
+        criteria=criteria, gates=gates, where=where,
+    )
+
+
+def default_workflows_dir() -> Path:
+    """The shipped ``workflows/`` (in the wheel, or beside the package in a checkout)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "workflows", here.parent / "workflows"):
+        if candidate.is_dir():
+            return candidate
+    raise PolicyError("the shipped workflows/ directory is missing from this installation")

@@ -1,0 +1,153 @@
+"""What a careful reviewer of a policy would check before trusting it.
+
+The schema catches malformed YAML; these checks catch a policy that is well formed
+but means something impossible: unreachable states, dead ends, gates naming unknown
+states or codes, criteria reading evidence the case model does not have, criteria
+without a citation, and two transitions no guard tells apart.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from .case import EVENT_TYPES
+from .criteria import LIST_OPS, Leaf, leaves
+from .errors import Problem
+from .facts import FACTS
+from .policy import Policy
+
+_NUMERIC_OPS = ("ge", "gt", "le", "lt")
+
+
+def check_policy(policy: Policy) -> list[Problem]:
+    """Every problem found, each located at the file and line that wrote the item."""
+    from .codes import default_catalog
+
+    catalog = default_catalog()
+    out: list[Problem] = []
+    w = policy.where
+
+    def add(key: str, message: str) -> None:
+        out.append(Problem(w.get(key, w.get("file", policy.key)), message))
+
+    names = [s.name for s in policy.states]
+    known = set(names)
+    for dup in sorted({n for n in names if names.count(n) > 1}):
+        add(f"states.{dup}", f"state {dup!r} is defined twice")
+    if policy.initial not in known:
+        add("initial", f"initial state {policy.initial!r} is not a defined state")
+
+    outgoing: dict[str, list[int]] = {}
+    for i, t in enumerate(policy.transitions):
+        key = f"transitions[{i}]"
+        for s in t.source + [t.dest]:
+            if s not in known:
+                add(key, f"transition {t.trigger}: unknown state {s!r}")
+        if not t.auto and t.trigger not in EVENT_TYPES:
+            add(key, f"transition {t.trigger}: no case event has this type "
+                     f"(known: {', '.join(EVENT_TYPES)}); mark it `auto: true` if it is a milestone")
+        if t.auto and t.trigger in EVENT_TYPES:
+            add(key, f"transition {t.trigger}: an automatic milestone must not share a case event's name")
+        if t.auto and not t.requires:
+            add(key, f"automatic transition {t.trigger} has no criteria: it would fire unconditionally")
+        for cid in t.requires + t.requires_not_met:
+            if cid not in policy.criteria:
+                add(key, f"transition {t.trigger} requires unknown criterion {cid!r}")
+        for s in t.source:
+            outgoing.setdefault(s, []).append(i)
+
+    out += _ambiguous(policy, outgoing)
+
+    reach = _reachable(policy)
+    for s in policy.states:
+        if s.name not in reach and policy.initial in known:
+            add(f"states.{s.name}", f"state {s.name!r} cannot be reached from {policy.initial!r}")
+        if not s.final and s.name not in outgoing:
+            add(f"states.{s.name}", f"state {s.name!r} is not final but no transition leaves it")
+
+    gate_refs: set[str] = set()
+    for code, uses in policy.gates.items():
+        key = f"gates.{code}"
+        info = catalog.codes.get(code)
+        if info is None:
+            add(key, f"gate for unknown code {code!r}")
+        elif not info.in_pathway:
+            add(key, f"gate for {code}, which is outside the SCS pathway")
+        seen_uses: set[str] = set()
+        for use in uses:
+            if use.use in seen_uses:
+                add(key, f"gate {code} defines use {use.use!r} twice")
+            seen_uses.add(use.use)
+            gate_refs |= {code, f"{code}:{use.use}"}
+            for s in use.states:
+                if s not in known:
+                    add(key, f"gate {code}:{use.use} names unknown state {s!r}")
+
+    for cid, crit in policy.criteria.items():
+        key = f"criteria.{cid}"
+        if not crit.cite.strip():
+            add(key, f"criterion {cid} has no citation")
+        if crit.confidence in ("M", "S2") and crit.verified:
+            add(key, f"criterion {cid} is confidence {crit.confidence} and cannot be verified: true")
+        for ref in crit.applies_to:
+            if ref not in gate_refs:
+                add(key, f"criterion {cid} applies to {ref!r}, which no gate defines")
+        exprs = [crit.test] + ([crit.when] if crit.when is not None else [])
+        for leaf in (lf for e in exprs for lf in leaves(e)):
+            for msg in _leaf_problems(leaf, policy):
+                add(key, f"criterion {cid}: {msg}")
+    return out
+
+
+def _leaf_problems(leaf: Leaf, policy: Policy) -> list[str]:
+    spec = FACTS.get(leaf.fact)
+    if spec is None:
+        return [f"reads {leaf.fact!r}, which the case model does not provide "
+                f"(known facts: {', '.join(sorted(FACTS))})"]
+    msgs = []
+    operand = leaf.operand
+    if isinstance(operand, str) and operand.startswith("$"):
+        if operand[1:] not in policy.parameters:
+            return [f"uses parameter {operand!r}, which the policy does not define"]
+        operand = policy.parameters[operand[1:]]
+    op = leaf.op
+    if op in _NUMERIC_OPS and (spec.kind != "number" or not isinstance(operand, (int, float))):
+        msgs.append(f"{op} compares numbers, but {leaf.fact} is {spec.kind} and the value is {operand!r}")
+    if op in LIST_OPS and spec.kind != "list":
+        msgs.append(f"{op} needs a list fact, but {leaf.fact} is {spec.kind}")
+    if op in ("in", "not_in") + LIST_OPS and op != "size_ge" and not isinstance(operand, list):
+        msgs.append(f"{op} needs a list value, got {operand!r}")
+    if op == "eq" and spec.kind == "bool" and not isinstance(operand, bool):
+        msgs.append(f"{leaf.fact} is yes/no; compare it with true or false, not {operand!r}")
+    return msgs
+
+
+def _ambiguous(policy: Policy, outgoing: dict[str, list[int]]) -> list[Problem]:
+    """Two transitions from one state on one event must be told apart by a guard."""
+    out = []
+    for state, idxs in outgoing.items():
+        for a_pos, a in enumerate(idxs):
+            for b in idxs[a_pos + 1:]:
+                ta, tb = policy.transitions[a], policy.transitions[b]
+                if ta.trigger != tb.trigger:
+                    continue
+                apart = (set(ta.requires) & set(tb.requires_not_met)) or (set(tb.requires) & set(ta.requires_not_met))
+                if not apart:
+                    out.append(Problem(
+                        policy.where.get(f"transitions[{b}]", policy.key),
+                        f"transitions[{a}] and transitions[{b}] both leave {state!r} on {ta.trigger!r} and no "
+                        "guard tells them apart (one must require a criterion met that the other requires not met)",
+                    ))
+    return out
+
+
+def _reachable(policy: Policy) -> set[str]:
+    seen = {policy.initial}
+    queue = deque([policy.initial])
+    while queue:
+        s = queue.popleft()
+        for t in policy.transitions:
+            if s in t.source and t.dest not in seen:
+                seen.add(t.dest)
+                queue.append(t.dest)
+    return seen
