@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import CaseError, Problem
 
@@ -216,12 +216,41 @@ class Explant(_Procedure):
     reason: Literal["infection", "no_benefit", "patient_request", "other"]
 
 
+class AuthorizedService(_Model):
+    code: str
+    units: Annotated[int, Field(ge=1)] = 1
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _text(cls, v: Any) -> Any:
+        return str(v).strip().upper() if isinstance(v, (int, str)) else v
+
+
+class Authorization(_Event):
+    """A payer's authorization on file: what was authorized, for when (``date`` = decision date)."""
+
+    type: Literal["authorization"] = "authorization"
+    number: str = Field(min_length=1, description="authorization number or Medicare OPD UTN")
+    program: Literal["prior_authorization", "medicare_opd"] = "prior_authorization"
+    services: list[AuthorizedService] = Field(min_length=1)
+    valid_from: dt.date
+    valid_to: dt.date | None = Field(None, description="None: derived from the policy (OPD UTN: 120 days)")
+    setting: Setting | None = None
+
+    @model_validator(mode="after")
+    def _period(self) -> Authorization:
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+
 Event = Annotated[
     Union[
         ConservativeTherapy, PsychEvaluation, PhysicalExam, Imaging, PainScore, OdiScore,
         SubstanceUse, CardiacDevice, Attestation, Complication, PriorProcedure, GeneratorStatus,
         TrialPlacement, TrialOutcome, LeadImplant, GeneratorImplant, IntegratedImplant,
         Programming, GeneratorReplacement, GeneratorRemoval, LeadRevision, LeadRemoval, Explant,
+        Authorization,
     ],
     Field(discriminator="type"),
 ]

@@ -231,3 +231,31 @@ def _why_not(checks: list[GuardCheck]) -> str:
         if bad:
             parts.append(f"not {check.transition.dest}: " + ", ".join(bad))
     return "; ".join(parts) or "no transition applied"
+
+
+def mermaid(policy: Policy) -> str:
+    """The policy's pathway as a Mermaid state diagram, drawn by transitions' graph support.
+
+    Built on a throw-away ``GraphMachine`` with one inert model: never the runtime machine.
+    Guards show as ``[criterion & !criterion]``; the initial state is highlighted.
+    """
+    from transitions.extensions import GraphMachine
+
+    class _Drawing:
+        pass
+
+    model = _Drawing()
+    specs = [
+        {"trigger": t.trigger, "source": src, "dest": t.dest,
+         "conditions": list(t.requires), "unless": list(t.requires_not_met)}
+        for t in policy.transitions for src in t.source
+    ]
+    GraphMachine(
+        model=model, states=[s.name for s in policy.states], initial=policy.initial, transitions=specs,
+        auto_transitions=False, graph_engine="mermaid", show_conditions=True, title=policy.title,
+    )
+    text: str = model.get_graph().draw(None)  # type: ignore[attr-defined]
+    # transitions writes the title bare inside the front matter; Mermaid wants `title:`
+    text = text.replace(f"---\n{policy.title}\n---", f"---\ntitle: {policy.key}: {policy.title}\n---", 1)
+    finals = "".join(f"  {s.name} --> [*]\n" for s in policy.states if s.final)
+    return text.rstrip() + "\n" + finals

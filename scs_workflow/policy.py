@@ -255,8 +255,7 @@ class PolicyLibrary:
 
     @classmethod
     def from_dir(cls, directory: Path) -> PolicyLibrary:
-        files = sorted(p for p in directory.glob("*.yaml") if _is_policy(p))
-        return cls.from_paths(files)
+        return cls.from_paths(policy_paths(directory))
 
     def ids(self) -> list[str]:
         return sorted(self._sources)
@@ -329,9 +328,14 @@ def _in_force(pf: PolicyFile, on: dt.date) -> bool:
     return pf.effective_from <= on and (pf.effective_to is None or on <= pf.effective_to)
 
 
-def _is_policy(path: Path) -> bool:
-    head = path.read_text(encoding="utf-8")[:2000]
-    return re.search(r"^kind:\s*policy\s*$", head, re.M) is not None
+def policy_paths(directory: Path) -> list[Path]:
+    """The policy files of a directory: YAML files that declare ``kind: policy``."""
+    found = []
+    for path in sorted(directory.glob("*.yaml")):
+        head = path.read_text(encoding="utf-8")[:4000]
+        if re.search(r"^kind:\s*policy\s*$", head, re.M):
+            found.append(path)
+    return found
 
 
 def merge(base: Policy | None, pf: PolicyFile, path: str, node: yaml.Node | None) -> Policy:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .case import Region, Setting, Waveform
 
@@ -23,6 +23,12 @@ class ServiceLine(BaseModel):
     place_of_service: Setting | None = None
     rendering_provider: str | None = None
     diagnosis: str | None = Field(None, description="the ICD-10 code linked to this line")
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code_text(cls, v: Any) -> Any:
+        """YAML and JSON writers often give 63650 as a number; codes are text."""
+        return str(v).strip().upper() if isinstance(v, (int, str)) else v
 
 
 def as_lines(codes: "list[str | ServiceLine] | tuple[str | ServiceLine, ...]") -> list[ServiceLine]:

@@ -1,0 +1,201 @@
+"""The ``scs-workflow`` command line: a thin layer over the public API.
+
+Exit status: 0 when the work was done (a denial is a result, not a failure), 2 on bad
+input (the error goes to stderr), 1 on any other domain error, 3 on a version conflict.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from . import __version__
+from .case import case_schema, load_case
+from .decision import Decision, Engine, Outcome
+from .errors import (
+    CaseError,
+    ClaimError,
+    ConcurrencyConflict,
+    PolicyError,
+    ScsWorkflowError,
+    UnknownCode,
+)
+from .pathway import mermaid
+from .policy import PolicyLibrary, default_workflows_dir, parse_policy_file, policy_paths
+from .service import ServiceLine
+
+INPUT_ERRORS = (PolicyError, CaseError, ClaimError, UnknownCode)
+
+
+def exit_code_for(err: ScsWorkflowError) -> int:
+    """The one place domain errors become exit statuses."""
+    if isinstance(err, INPUT_ERRORS):
+        return 2
+    if isinstance(err, ConcurrencyConflict):
+        return 3
+    return 1
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ScsWorkflowError as err:
+            click.echo(f"error: {err}", err=True)
+            ctx.exit(exit_code_for(err))
+
+
+class Settings:
+    def __init__(self, workflows: Path | None) -> None:
+        self.workflows = workflows
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            lib = PolicyLibrary.from_dir(self.workflows) if self.workflows else None
+            self._engine = Engine(library=lib)
+        return self._engine
+
+
+pass_settings = click.make_pass_decorator(Settings)
+
+
+@click.group(cls=_Group)
+@click.option("--workflows", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              envvar="SCS_WORKFLOWS_DIR", help="Policy directory (default: the shipped workflows/).")
+@click.version_option(__version__, prog_name="scs-workflow")
+@click.pass_context
+def main(ctx: click.Context, workflows: Path | None) -> None:
+    """Medical-necessity decisions for spinal cord stimulation, explained and cited."""
+    ctx.obj = Settings(workflows)
+
+
+def parse_code(text: str) -> ServiceLine:
+    """``63650`` or ``63650x2`` (two units)."""
+    code, _, units = text.strip().upper().partition("X")
+    if units and not units.isdigit():
+        raise click.BadParameter(f"{text!r}: write CODE or CODExUNITS, e.g. 63650x2")
+    return ServiceLine(code=code, units=int(units) if units else 1)
+
+
+@main.command()
+@click.argument("case_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--code", "codes", multiple=True, required=True, help="CPT code, CODExUNITS for units; repeatable.")
+@click.option("--date", "date_", type=click.DateTime(["%Y-%m-%d"]), help="Date of service (default: today, UTC).")
+@click.option("--policy", help="Policy id (or ID@VERSION) instead of the case's own.")
+@click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
+@pass_settings
+def decide(settings: Settings, case_file: Path, codes: tuple[str, ...], date_: dt.datetime | None,
+           policy: str | None, as_json: bool) -> None:
+    """Decide CODEs for the case in CASE_FILE on a date of service."""
+    lines = [parse_code(c) for c in codes]
+    case = load_case(case_file)
+    day = date_.date() if date_ else dt.datetime.now(dt.timezone.utc).date()
+    decision = settings.engine.decide(case, lines, day, policy=policy)
+    if as_json:
+        click.echo(decision.model_dump_json(indent=2))
+    else:
+        render_decision(decision, Console(width=max(100, Console().width), highlight=False))
+
+
+_MARK = {"met": "[green]✓[/]", "not_met": "[red]✗[/]", "insufficient": "[yellow]?[/]",
+         "not_applicable": "[dim]–[/]"}
+_COLOUR = {Outcome.APPROVE: "green", Outcome.PEND: "yellow", Outcome.DENY: "red"}
+
+
+def render_decision(d: Decision, out: Console) -> None:
+    out.print(f"[bold]case {d.case_id}[/] · policy {d.policy_id}@{d.policy_version} · "
+              f"date of service {d.date_of_service.isoformat()} · pathway state [bold]{d.pathway_state}[/]")
+    table = Table(show_lines=False)
+    for col in ("code", "use", "outcome", "clinical review", "why"):
+        table.add_column(col)
+    for c in d.codes:
+        colour = _COLOUR[c.outcome]
+        why = c.reasons[0] if c.reasons else "every criterion met"
+        table.add_row(c.code, c.use or "-", f"[{colour}]{c.outcome.value}[/]",
+                      "required" if c.requires_clinical_review else "-", why)
+    out.print(table)
+    for c in d.codes:
+        out.print(f"\n[bold]{c.code}[/] ({c.use or 'refused'}): [{_COLOUR[c.outcome]}]{c.outcome.value}[/]")
+        for r in c.reasons:
+            out.print(f"  reason: {r}")
+        for cr in c.criteria:
+            flag = "" if cr.verified else " [dim](unverified)[/]"
+            out.print(f"  {_MARK[cr.status.value]} {cr.id}: {cr.message}  [dim]— {cr.citation}[/]{flag}")
+        for doc in c.missing_documents:
+            out.print(f"  missing: {doc}")
+        for step in c.unlock:
+            needs = f"; needs {', '.join(step.documents)}" if step.documents else ""
+            out.print(f"  to unlock: {step.action}{needs}")
+    skipped = [h for h in d.history if not h.applied] + d.excluded_events
+    for h in skipped:
+        out.print(f"[dim]note: event {h.event_id or h.event} ({h.date.isoformat()}) not applied: {h.reason}[/]")
+
+
+@main.command()
+@click.argument("policy_file", type=click.Path(path_type=Path, dir_okay=False))
+@pass_settings
+def validate(settings: Settings, policy_file: Path) -> None:
+    """Check POLICY_FILE: its schema, then what it means (reachability, gates, citations...)."""
+    pf, _ = parse_policy_file(policy_file)
+    home = settings.workflows or default_workflows_dir()
+    others = []  # the rest of the library, for `extends`; the file replaces its own id@version
+    for path in policy_paths(home):
+        if path.resolve() != policy_file.resolve():
+            other, _ = parse_policy_file(path)
+            if (other.id, other.version) != (pf.id, pf.version):
+                others.append(path)
+    lib = PolicyLibrary.from_paths(others + [policy_file])
+    pol = lib.get(pf.id, version=pf.version)
+    unverified = sum(1 for c in pol.criteria.values() if not c.verified)
+    click.echo(f"ok: {pol.key} ({' <- '.join(pol.lineage)}): {len(pol.criteria)} criteria "
+               f"({unverified} unverified), {len(pol.states)} states, {len(pol.transitions)} transitions, "
+               f"{len(pol.gates)} gated codes")
+
+
+@main.command()
+@pass_settings
+def policies(settings: Settings) -> None:
+    """List the policies and versions available."""
+    table = Table()
+    for col in ("id", "version", "in force", "payer", "extends", "criteria", "unverified"):
+        table.add_column(col)
+    for p in settings.engine.library.all():
+        until = p.effective_to.isoformat() if p.effective_to else "open"
+        table.add_row(p.id, p.version, f"{p.effective_from.isoformat()} .. {until}", p.payer,
+                      p.lineage[1] if len(p.lineage) > 1 else "-", str(len(p.criteria)),
+                      str(sum(1 for c in p.criteria.values() if not c.verified)))
+    Console(width=max(100, Console().width)).print(table)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of a case file."""
+    click.echo(json.dumps(case_schema(), indent=2))
+
+
+@main.command()
+@click.argument("policy")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write to a file instead.")
+@pass_settings
+def diagram(settings: Settings, policy: str, out: Path | None) -> None:
+    """Print POLICY's pathway as a Mermaid state diagram (ID or ID@VERSION)."""
+    text = mermaid(settings.engine.library.get(policy))
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+# Commands of the sub-systems register themselves here.
+from .cli_extensions import register  # noqa: E402
+
+register(main)
