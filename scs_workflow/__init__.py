@@ -3,7 +3,7 @@
 >>> import datetime as dt
 >>> from scs_workflow import decide, load_case
 >>> case = load_case("examples/fbss-strong-trial.json")
->>> decision = decide(case, ["63650", "63685"], dt.date(2026, 6, 15))
+>>> decision = decide(case, ["63650x2:permanent", "63685"], dt.date(2026, 6, 15))
 >>> [(c.code, c.outcome.value) for c in decision.codes]
 [('63650', 'approve'), ('63685', 'approve')]
 """
@@ -22,6 +22,7 @@ from .errors import (
     PermissionDenied,
     PolicyError,
     PolicyNotFound,
+    RequestError,
     ScsWorkflowError,
     StoreError,
     UnknownCode,
@@ -45,6 +46,7 @@ __all__ = [
     "PolicyError",
     "PolicyLibrary",
     "PolicyNotFound",
+    "RequestError",
     "ScsWorkflowError",
     "ServiceLine",
     "StoreError",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -122,6 +122,19 @@ class Complication(_Event):
 class PriorProcedure(_Event):
     type: Literal["prior_procedure"] = "prior_procedure"
     kind: Literal["spine_surgery", "scs_trial", "scs_implant", "other"]
+
+
+class ExistingSystem(_Event):
+    """A system implanted before the case was tracked (``date`` = when it was implanted).
+
+    It lets a case opened for a battery replacement or a revision start where the
+    patient really is, instead of at intake with no trial on file.
+    """
+
+    type: Literal["existing_system"] = "existing_system"
+    system: Literal["conventional", "integrated"] = "conventional"
+    approach: Approach | Literal["integrated"] = "percutaneous"
+    waveform: Waveform = "tonic"
 
 
 class GeneratorStatus(_Event):
@@ -245,19 +258,14 @@ class Authorization(_Event):
 
 
 Event = Annotated[
-    Union[
-        ConservativeTherapy, PsychEvaluation, PhysicalExam, Imaging, PainScore, OdiScore,
-        SubstanceUse, CardiacDevice, Attestation, Complication, PriorProcedure, GeneratorStatus,
-        TrialPlacement, TrialOutcome, LeadImplant, GeneratorImplant, IntegratedImplant,
-        Programming, GeneratorReplacement, GeneratorRemoval, LeadRevision, LeadRemoval, Explant,
-        Authorization,
-    ],
+    ConservativeTherapy | PsychEvaluation | PhysicalExam | Imaging | PainScore | OdiScore | SubstanceUse
+    | CardiacDevice | Attestation | Complication | PriorProcedure | GeneratorStatus | ExistingSystem
+    | TrialPlacement | TrialOutcome | LeadImplant | GeneratorImplant | IntegratedImplant | Programming
+    | GeneratorReplacement | GeneratorRemoval | LeadRevision | LeadRemoval | Explant | Authorization,
     Field(discriminator="type"),
 ]
 
-EVENT_TYPES: tuple[str, ...] = tuple(
-    t.model_fields["type"].default for t in Event.__origin__.__args__  # type: ignore[attr-defined]
-)
+EVENT_TYPES: tuple[str, ...] = tuple(t.model_fields["type"].default for t in get_args(get_args(Event)[0]))
 
 
 class Diagnosis(_Model):

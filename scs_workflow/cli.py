@@ -24,6 +24,7 @@ from .errors import (
     ClaimError,
     ConcurrencyConflict,
     PolicyError,
+    RequestError,
     ScsWorkflowError,
     UnknownCode,
 )
@@ -31,7 +32,7 @@ from .pathway import mermaid
 from .policy import PolicyLibrary, default_workflows_dir, parse_policy_file, policy_paths
 from .service import ServiceLine
 
-INPUT_ERRORS = (PolicyError, CaseError, ClaimError, UnknownCode)
+INPUT_ERRORS = (PolicyError, CaseError, ClaimError, UnknownCode, RequestError)
 
 
 def exit_code_for(err: ScsWorkflowError) -> int:
@@ -78,27 +79,30 @@ def main(ctx: click.Context, workflows: Path | None) -> None:
     ctx.obj = Settings(workflows)
 
 
-def parse_code(text: str) -> ServiceLine:
-    """``63650`` or ``63650x2`` (two units)."""
-    code, _, units = text.strip().upper().partition("X")
-    if units and not units.isdigit():
-        raise click.BadParameter(f"{text!r}: write CODE or CODExUNITS, e.g. 63650x2")
-    return ServiceLine(code=code, units=int(units) if units else 1)
+def parse_code(text: str, waveform: str | None = None) -> ServiceLine:
+    """``63650``, ``63650x2`` (two units) or ``63650x2:permanent`` (and what it is for)."""
+    try:
+        return ServiceLine.parse(text, waveform=waveform)
+    except RequestError as err:
+        raise click.BadParameter(str(err)) from None
 
 
 @main.command()
 @click.argument("case_file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--code", "codes", multiple=True, required=True, help="CPT code, CODExUNITS for units; repeatable.")
+@click.option("--code", "codes", multiple=True, required=True,
+              help="CODE[xUNITS][:USE], e.g. 63650x2:permanent; repeatable.")
+@click.option("--waveform", type=click.Choice(["tonic", "high_frequency", "burst", "dtm", "closed_loop"]),
+              help="Stimulation mode of the requested device.")
 @click.option("--date", "date_", type=click.DateTime(["%Y-%m-%d"]), help="Date of service (default: today, UTC).")
 @click.option("--policy", help="Policy id (or ID@VERSION) instead of the case's own.")
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
 @pass_settings
-def decide(settings: Settings, case_file: Path, codes: tuple[str, ...], date_: dt.datetime | None,
-           policy: str | None, as_json: bool) -> None:
+def decide(settings: Settings, case_file: Path, codes: tuple[str, ...], waveform: str | None,
+           date_: dt.datetime | None, policy: str | None, as_json: bool) -> None:
     """Decide CODEs for the case in CASE_FILE on a date of service."""
-    lines = [parse_code(c) for c in codes]
+    lines = [parse_code(c, waveform) for c in codes]
     case = load_case(case_file)
-    day = date_.date() if date_ else dt.datetime.now(dt.timezone.utc).date()
+    day = date_.date() if date_ else dt.datetime.now(dt.UTC).date()
     decision = settings.engine.decide(case, lines, day, policy=policy)
     if as_json:
         click.echo(decision.model_dump_json(indent=2))
@@ -113,7 +117,8 @@ _COLOUR = {Outcome.APPROVE: "green", Outcome.PEND: "yellow", Outcome.DENY: "red"
 
 def render_decision(d: Decision, out: Console) -> None:
     out.print(f"[bold]case {d.case_id}[/] · policy {d.policy_id}@{d.policy_version} · "
-              f"date of service {d.date_of_service.isoformat()} · pathway state [bold]{d.pathway_state}[/]")
+              f"date of service {d.date_of_service.isoformat()}")
+    out.print(f"pathway state: [bold]{d.pathway_state}[/]")
     table = Table(show_lines=False)
     for col in ("code", "use", "outcome", "clinical review", "why"):
         table.add_column(col)

@@ -16,15 +16,15 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
-from typing import Annotated, Any, Union
+from enum import StrEnum
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from .facts import FACTS, Facts
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     MET = "met"
     NOT_MET = "not_met"
     INSUFFICIENT = "insufficient"
@@ -36,7 +36,7 @@ MET, NOT_MET, INSUFFICIENT = Status.MET, Status.NOT_MET, Status.INSUFFICIENT
 _ORDER_OPS: dict[str, Callable[[Any, Any], bool]] = {
     "ge": operator.ge, "gt": operator.gt, "le": operator.le, "lt": operator.lt,
 }
-_SYMBOL = {"eq": "=", "ne": "≠", "ge": "≥", "gt": ">", "le": "≤", "lt": "<", "in": "one of",
+_SYMBOL = {"eq": "", "ne": "≠", "ge": "≥", "gt": ">", "le": "≤", "lt": "<", "in": "one of",
            "not_in": "none of", "includes_any": "includes one of", "includes_all": "includes all of",
            "excludes_any": "includes none of", "any_prefix": "has a code starting with",
            "no_prefix": "has no code starting with", "size_ge": "has at least", "exists": "documented"}
@@ -103,6 +103,9 @@ class NotOf(_Node):
 
 
 def _kind(v: Any) -> str:
+    for cls, tag in ((AllOf, "all"), (AnyOf, "any"), (NotOf, "not"), (Leaf, "fact")):
+        if isinstance(v, cls):
+            return tag
     if isinstance(v, dict):
         for k in ("all", "any", "not", "fact"):
             if k in v:
@@ -112,10 +115,8 @@ def _kind(v: Any) -> str:
 
 
 Expr = Annotated[
-    Union[
-        Annotated[AllOf, Tag("all")], Annotated[AnyOf, Tag("any")],
-        Annotated[NotOf, Tag("not")], Annotated[Leaf, Tag("fact")],
-    ],
+    Annotated[AllOf, Tag("all")] | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")] | Annotated[Leaf, Tag("fact")],
     Discriminator(_kind),
 ]
 
@@ -178,8 +179,8 @@ def compile_expr(expr: Expr, params: dict[str, Any]) -> Judge:
             st, ev = kid(f)
             seen.add(st)
             found.extend(ev)
-        if decisive in seen:
-            return decisive, found
+        if decisive in seen:  # show what decided it: the met branch of an any, the failed part of an all
+            return decisive, [leaf for leaf in found if leaf.status is decisive]
         return (INSUFFICIENT if INSUFFICIENT in seen else other), found
 
     return combine
@@ -202,14 +203,20 @@ def _compile_leaf(leaf: Leaf, params: dict[str, Any]) -> Judge:
     if FACTS[name].kind in ("list", "text") and isinstance(target, list):
         target = [str(x) for x in target]  # YAML reads 63650 as a number; codes are text
     test = _predicate(op, target)
-    wants = f"{_SYMBOL[op]} {_show(target)}" if op != "exists" else ("documented" if target else "absent")
+    if op == "exists":
+        wants = "one on file" if target else "none on file"
+    elif op in ("eq",):
+        wants = _show(target)
+    else:
+        wants = f"{_SYMBOL[op]} {_show(target)}"
 
     def judge(f: Facts) -> tuple[Status, list[LeafResult]]:
         value, events = f.get(name)
         if value is None and op != "exists":
             return INSUFFICIENT, [LeafResult(name, None, events, INSUFFICIENT, f"{label}: not documented")]
         st = MET if test(value) else NOT_MET
-        return st, [LeafResult(name, value, events, st, f"{label}: {_show(value)} (needs {wants})")]
+        shown = "none" if value is None else _show(value)
+        return st, [LeafResult(name, value, events, st, f"{label}: {shown} (needs {wants})")]
 
     return judge
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -20,13 +20,14 @@ from . import __version__
 from .case import Case
 from .codes import CodeCatalog, default_catalog
 from .criteria import INSUFFICIENT, NOT_MET, CriterionJudge, Judgement, Status, compile_criterion
+from .errors import RequestError
 from .facts import FACTS, CaseView, Facts
 from .pathway import Hop, Pathway, Replay, Step
 from .policy import CriterionDef, GateUse, Policy, PolicyLibrary, default_workflows_dir
 from .service import ServiceLine, as_lines
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     APPROVE = "approve"
     PEND = "pend"
     DENY = "deny"
@@ -168,12 +169,18 @@ class Engine:
         info = self.catalog.lookup(line.code)
         state = replay.state
         if not info.in_pathway:
-            reason = (info.refusal or f"{line.code} is outside the SCS pathway") + (f" [{info.cite}]" if info.cite else "")
+            reason = info.refusal or f"{line.code} is outside the SCS pathway"
+            if info.cite:
+                reason += f" [{info.cite}]"
             return _deny_only(line.code, state, reason)
         uses = cp.policy.gates.get(line.code)
         if not uses:
             return _deny_only(line.code, state, f"{line.code} is not covered by policy {cp.policy.key}")
-        use, path = _choose_use(cp.pathway, state, uses)
+        if line.use is not None:
+            use = _named_use(line, uses)
+            path = cp.pathway.shortest_path(state, set(use.states))
+        else:
+            use, path = _choose_use(cp.pathway, state, uses)
         allowed = set(use.states)
         fits = state in allowed
         by_paperwork = path is not None and all(h.auto for h in path)
@@ -218,13 +225,21 @@ class Engine:
         )
 
 
+def _named_use(line: ServiceLine, uses: list[GateUse]) -> GateUse:
+    for use in uses:
+        if use.use == line.use:
+            return use
+    names = ", ".join(u.use for u in uses)
+    raise RequestError(f"{line.code} has no use {line.use!r} under this policy (uses: {names})")
+
+
 def _choose_use(pathway: Pathway, state: str, uses: list[GateUse]) -> tuple[GateUse, list[Hop] | None]:
     """The use the case's state allows, else the nearest one by the pathway."""
     for use in uses:
         if state in use.states:
             return use, []
     best: tuple[int, int, GateUse, list[Hop] | None] | None = None
-    for rank, use in enumerate(uses):
+    for use in uses:
         path = pathway.shortest_path(state, set(use.states))
         if path is None:
             continue
@@ -232,7 +247,6 @@ def _choose_use(pathway: Pathway, state: str, uses: list[GateUse]) -> tuple[Gate
         key = (0 if paperwork_only else 1, len(path))
         if best is None or key < best[:2]:
             best = (key[0], key[1], use, path)
-        del rank
     if best is None:
         return uses[0], None
     return best[2], best[3]
@@ -269,7 +283,9 @@ def _missing(judged: list[tuple[CriterionDef, Judgement]]) -> list[str]:
     return list(docs)
 
 
-def _unlock(cp: CompiledPolicy, path: list[Hop] | None, judged: list[tuple[CriterionDef, Judgement]]) -> list[UnlockStep]:
+def _unlock(
+    cp: CompiledPolicy, path: list[Hop] | None, judged: list[tuple[CriterionDef, Judgement]]
+) -> list[UnlockStep]:
     if path is None:
         return []
     steps = []
@@ -281,11 +297,14 @@ def _unlock(cp: CompiledPolicy, path: list[Hop] | None, judged: list[tuple[Crite
             action=f"{kind} {hop.trigger.replace('_', ' ')} ({hop.source} -> {hop.dest})",
             event=None if hop.auto else hop.trigger, to_state=hop.dest, criteria=crits, documents=list(docs),
         ))
-    open_ = [(c, j) for c, j in judged if j.status in (NOT_MET, INSUFFICIENT)]
-    if open_:
+    on_the_way = {c for hop in path for c in hop.requires + hop.requires_not_met}
+    for c, j in judged:
+        if j.status not in (NOT_MET, INSUFFICIENT) or c.id in on_the_way:
+            continue
+        verb = "document" if j.status is INSUFFICIENT else "meet"
         steps.append(UnlockStep(
-            action="meet the remaining criteria of the code", event=None, to_state=None,
-            criteria=[c.id for c, _ in open_], documents=_missing(open_) or [_docs_of(c) for c, _ in open_],
+            action=f"{verb} {c.id}: {c.text}", event=None, to_state=None, criteria=[c.id],
+            documents=_missing([(c, j)]),
         ))
     return steps
 

@@ -8,6 +8,7 @@ that the CLI (and later the HTTP API) maps to an exit status or problem type::
     │   └── PolicyNotFound          no policy with that id / in force on that date
     ├── CaseError                   a case file fails validation (``.errors`` lists JSON paths)
     ├── UnknownCode                 a requested code is not in the code catalog (input error)
+    ├── RequestError                a request names a use its code does not have (input error)
     ├── StoreError                  the case store failed (see scs_workflow.store)
     │   ├── ConcurrencyConflict     an append expected a stale case version
     │   ├── NotFound                no such case / request
@@ -79,6 +80,12 @@ class UnknownCode(ScsWorkflowError):
     def __init__(self, code_value: str) -> None:
         self.requested = code_value
         super().__init__(f"unknown code {code_value!r}: not an SCS-family CPT code")
+
+
+class RequestError(ScsWorkflowError):
+    """A request is malformed: e.g. ``63650:implant`` when 63650's uses are trial/permanent."""
+
+    code = "request_invalid"
 
 
 class StoreError(ScsWorkflowError):

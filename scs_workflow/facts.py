@@ -54,7 +54,7 @@ def fact(
 class CaseView:
     """A case's events sorted once and indexed by type, for cheap as-of queries."""
 
-    __slots__ = ("case", "ordered", "_by_type", "_dates")
+    __slots__ = ("_by_type", "_dates", "case", "ordered")
 
     def __init__(self, case: c.Case) -> None:
         self.case = case
@@ -85,7 +85,7 @@ def _event_key(ev: Any) -> tuple[dt.date, str]:
 class Facts:
     """Lazily computed, memoised facts for one case as of one date (and one requested line)."""
 
-    __slots__ = ("view", "as_of", "history_only", "line", "requested", "_cache")
+    __slots__ = ("_cache", "as_of", "history_only", "line", "requested", "view")
 
     def __init__(
         self,
@@ -388,8 +388,14 @@ def _trial_units(f: Facts) -> Evidence:
 
 # --- implanted system --------------------------------------------------------------
 
-_IMPLANTS = ("lead_implant", "integrated_implant")
-_GENERATORS = ("generator_implant", "generator_replacement", "integrated_implant")
+_IMPLANTS = ("lead_implant", "integrated_implant", "existing_system")
+_GENERATORS = ("generator_implant", "generator_replacement", "integrated_implant", "existing_system")
+_PLACED_TODAY = ("trial_placement", "lead_implant", "integrated_implant", "generator_implant",
+                 "generator_replacement")
+
+
+def _is_integrated(ev: Any) -> bool:
+    return bool(ev.type == "integrated_implant" or (ev.type == "existing_system" and ev.system == "integrated"))
 
 
 def _merged(f: Facts, kinds: Sequence[str]) -> list[Any]:
@@ -410,7 +416,7 @@ def _approach(f: Facts) -> Evidence:
     if not evs:
         return Evidence(None)
     last = evs[-1]
-    return Evidence("integrated" if last.type == "integrated_implant" else last.approach, (last.id,))
+    return Evidence("integrated" if _is_integrated(last) else last.approach, (last.id,))
 
 
 @fact("system_type", "implanted system: conventional or integrated", "text", "operative report")
@@ -419,7 +425,7 @@ def _system_type(f: Facts) -> Evidence:
     if not evs:
         return Evidence(None)
     last = evs[-1]
-    return Evidence("integrated" if last.type == "integrated_implant" else "conventional", (last.id,))
+    return Evidence("integrated" if _is_integrated(last) else "conventional", (last.id,))
 
 
 @fact("generator_problem", "state of the implanted generator", "text",
@@ -459,7 +465,7 @@ def _since_programming(f: Facts) -> Evidence:
 @fact("implant_on_service_date", "an implant is performed on the date of service", "bool",
       "operative report")
 def _implant_today(f: Facts) -> Evidence:
-    hits = f.view.on(("trial_placement",) + _IMPLANTS + _GENERATORS, f.as_of)
+    hits = f.view.on(_PLACED_TODAY, f.as_of)
     return Evidence(bool(hits), _ids(hits))
 
 

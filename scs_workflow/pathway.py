@@ -27,7 +27,7 @@ logging.getLogger("transitions").setLevel(logging.WARNING)  # ~10 records per tr
 class _Walker:
     """The only per-case object the machine sees; it holds the state and the replay context."""
 
-    __slots__ = ("state", "ctx")
+    __slots__ = ("ctx", "state")
 
     def __init__(self, state: str) -> None:
         self.state = state
@@ -106,7 +106,9 @@ class Pathway:
         judges = self._judges
 
         def guard(event: EventData) -> bool:
-            ctx: _Context = event.model.ctx
+            walker: _Walker = event.model  # type: ignore[assignment]
+            ctx = walker.ctx
+            assert ctx is not None, "guards run only inside Pathway._fire"
             results = [(cid, judges[cid](ctx.facts)) for cid in t.requires]
             results += [(cid, judges[cid](ctx.facts)) for cid in t.requires_not_met]
             ok = all(j.status in (MET, Status.NOT_APPLICABLE) for _, j in results[: len(t.requires)])
@@ -173,7 +175,7 @@ class Pathway:
     # --- the map ----------------------------------------------------------------------
 
     def hops_from(self, state: str) -> list[Hop]:
-        """Transitions leaving *state*, in the order the policy lists them."""
+        """Transitions leaving *state* that a case may take from here on, in the policy's order."""
         return self._hops.get(state, [])
 
     def _map(self) -> dict[str, list[Hop]]:
@@ -181,6 +183,8 @@ class Pathway:
         hops: dict[str, list[Hop]] = {}
         for t in self.policy.transitions:
             for src in t.source:
+                if t.onboarding:
+                    continue
                 for tr in self.machine.events[t.trigger].transitions.get(src, []):
                     if tr.dest == t.dest:
                         hops.setdefault(src, []).append(
@@ -205,16 +209,6 @@ class Pathway:
                 seen.add(hop.dest)
                 queue.append((hop.dest, route))
         return None
-
-    def reachable(self) -> set[str]:
-        seen = {self.policy.initial}
-        queue = deque([self.policy.initial])
-        while queue:
-            for hop in self.hops_from(queue.popleft()):
-                if hop.dest not in seen:
-                    seen.add(hop.dest)
-                    queue.append(hop.dest)
-        return seen
 
 
 def _why_not(checks: list[GuardCheck]) -> str:

@@ -52,6 +52,8 @@ class TransitionDef(_Model):
     auto: bool = Field(False, description="tried after every event: documentation milestones")
     requires: list[str] = Field([], description="criteria that must be met")
     requires_not_met: list[str] = Field([], description="criteria that must be judged not met")
+    onboarding: bool = Field(False, description="records history from before tracking began; "
+                             "never suggested as a way to unlock a code")
     description: str = ""
 
     @field_validator("source", mode="before")
@@ -167,7 +169,10 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise PolicyError(f"{path}: not valid YAML", [Problem(where, str(err.problem))]) from None
+        what = str(err.problem)
+        if err.context and err.context_mark:
+            what += f" ({err.context} that starts at line {err.context_mark.line + 1})"
+        raise PolicyError(f"{path}: not valid YAML", [Problem(where, what)]) from None
     finally:
         loader.dispose()
     return data, node
@@ -299,7 +304,8 @@ class PolicyLibrary:
                 ref = src.file.extends
                 base_src = self._base_source(ref, src.file.effective_from)
             except PolicyNotFound as err:
-                raise PolicyError(f"{src.path}: bad extends", [Problem(f"{src.path}:{line}", f"extends: {err}")]) from None
+                problem = Problem(f"{src.path}:{line}", f"extends: {err}")
+                raise PolicyError(f"{src.path}: bad extends", [problem]) from None
             base = self._load(base_src, chain + (key,))
         policy = merge(base, src.file, str(src.path), src.node)
         from .policy_checks import check_policy  # late: the checks read the compiled pathway

@@ -40,9 +40,9 @@ def check_policy(policy: Policy) -> list[Problem]:
     outgoing: dict[str, list[int]] = {}
     for i, t in enumerate(policy.transitions):
         key = f"transitions[{i}]"
-        for s in t.source + [t.dest]:
-            if s not in known:
-                add(key, f"transition {t.trigger}: unknown state {s!r}")
+        for name in [*t.source, t.dest]:
+            if name not in known:
+                add(key, f"transition {t.trigger}: unknown state {name!r}")
         if not t.auto and t.trigger not in EVENT_TYPES:
             add(key, f"transition {t.trigger}: no case event has this type "
                      f"(known: {', '.join(EVENT_TYPES)}); mark it `auto: true` if it is a milestone")
@@ -53,8 +53,8 @@ def check_policy(policy: Policy) -> list[Problem]:
         for cid in t.requires + t.requires_not_met:
             if cid not in policy.criteria:
                 add(key, f"transition {t.trigger} requires unknown criterion {cid!r}")
-        for s in t.source:
-            outgoing.setdefault(s, []).append(i)
+        for name in t.source:
+            outgoing.setdefault(name, []).append(i)
 
     out += _ambiguous(policy, outgoing)
 
@@ -79,9 +79,9 @@ def check_policy(policy: Policy) -> list[Problem]:
                 add(key, f"gate {code} defines use {use.use!r} twice")
             seen_uses.add(use.use)
             gate_refs |= {code, f"{code}:{use.use}"}
-            for s in use.states:
-                if s not in known:
-                    add(key, f"gate {code}:{use.use} names unknown state {s!r}")
+            for name in use.states:
+                if name not in known:
+                    add(key, f"gate {code}:{use.use} names unknown state {name!r}")
 
     for cid, crit in policy.criteria.items():
         key = f"criteria.{cid}"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .case import Region, Setting, Waveform
+from .errors import RequestError
 
 
 class ServiceLine(BaseModel):
@@ -15,6 +18,8 @@ class ServiceLine(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: str
+    use: str | None = Field(None, description="what the code is for, e.g. 63650 trial or permanent; "
+                            "None lets the pathway state decide")
     units: Annotated[int, Field(ge=1)] = 1
     contacts: Annotated[int, Field(ge=0)] | None = Field(None, description="electrode contacts placed")
     region: Region | None = Field(None, description="spinal region of a trial or lead placement")
@@ -31,6 +36,18 @@ class ServiceLine(BaseModel):
         return str(v).strip().upper() if isinstance(v, (int, str)) else v
 
 
-def as_lines(codes: "list[str | ServiceLine] | tuple[str | ServiceLine, ...]") -> list[ServiceLine]:
-    """Accept plain code strings where a line with defaults will do."""
-    return [c if isinstance(c, ServiceLine) else ServiceLine(code=str(c).strip().upper()) for c in codes]
+    @classmethod
+    def parse(cls, text: str, **extra: Any) -> ServiceLine:
+        """``63650``, ``63650x2`` (two units) or ``63650x2:permanent`` (and what it is for)."""
+        m = _NOTATION.match(text.strip())
+        if m is None:
+            raise RequestError(f"{text!r}: write CODE[xUNITS][:USE], e.g. 63650x2:permanent")
+        return cls(code=m["code"], units=int(m["units"] or 1), use=m["use"], **extra)
+
+
+_NOTATION = re.compile(r"^(?P<code>[0-9]{4}[0-9A-Za-z])(?:[xX](?P<units>[0-9]+))?(?::(?P<use>[a-z_]+))?$")
+
+
+def as_lines(codes: Sequence[str | ServiceLine]) -> list[ServiceLine]:
+    """Accept ``"63650x2:permanent"`` notation where a line with defaults will do."""
+    return [c if isinstance(c, ServiceLine) else ServiceLine.parse(str(c)) for c in codes]
