@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from .facts import FACTS, Facts
 
@@ -48,25 +48,43 @@ class _Node(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+def _is_param(v: Any) -> bool:
+    return isinstance(v, str) and v.startswith("$") and v[1:].isidentifier()
+
+
 class Leaf(_Node):
     """One comparison: ``{fact: NAME, <operator>: value | $parameter}``."""
 
     fact: str
     eq: Any = None
     ne: Any = None
-    ge: float | str | None = None
-    gt: float | str | None = None
-    le: float | str | None = None
-    lt: float | str | None = None
-    in_: list[Any] | str | None = Field(None, alias="in")
-    not_in: list[Any] | str | None = None
-    includes_any: list[Any] | str | None = None
-    includes_all: list[Any] | str | None = None
-    excludes_any: list[Any] | str | None = None
-    any_prefix: list[str] | str | None = None
-    no_prefix: list[str] | str | None = None
-    size_ge: int | str | None = None
+    ge: Any = None
+    gt: Any = None
+    le: Any = None
+    lt: Any = None
+    in_: Any = Field(None, alias="in")
+    not_in: Any = None
+    includes_any: Any = None
+    includes_all: Any = None
+    excludes_any: Any = None
+    any_prefix: Any = None
+    no_prefix: Any = None
+    size_ge: Any = None
     exists: bool | None = None
+
+    @field_validator("ge", "gt", "le", "lt", "size_ge")
+    @classmethod
+    def _number(cls, v: Any) -> Any:
+        if v is None or _is_param(v) or (isinstance(v, (int, float)) and not isinstance(v, bool)):
+            return v
+        raise ValueError(f"must be a number or a $parameter, not {v!r}")
+
+    @field_validator("in_", "not_in", "includes_any", "includes_all", "excludes_any", "any_prefix", "no_prefix")
+    @classmethod
+    def _list(cls, v: Any) -> Any:
+        if v is None or _is_param(v) or isinstance(v, list):
+            return v
+        raise ValueError(f"must be a list or a $parameter, not {v!r}")
 
     @model_validator(mode="after")
     def _one_operator(self) -> Leaf:
@@ -127,13 +145,21 @@ NotOf.model_rebuild()
 
 @dataclass(frozen=True)
 class LeafResult:
-    """The evidence behind one comparison."""
+    """The evidence behind one comparison; its message is written only when someone reads it."""
 
     fact: str
     value: Any
     events: tuple[str, ...]
     status: Status
-    message: str
+    wants: str
+
+    @property
+    def message(self) -> str:
+        label = FACTS[self.fact].label
+        if self.status is INSUFFICIENT:
+            return f"{label}: not documented"
+        shown = "none" if self.value is None else _show(self.value)
+        return f"{label}: {shown} (needs {self.wants})"
 
 
 Judge = Callable[[Facts], tuple[Status, list[LeafResult]]]
@@ -192,14 +218,16 @@ def _show(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_show(x) for x in v) + "]"
+        shown = [_show(x) for x in v[:6]]
+        if len(v) > 6:
+            shown[-1] = f"… {len(v)} in all"
+        return "[" + ", ".join(shown) + "]"
     return str(v)
 
 
 def _compile_leaf(leaf: Leaf, params: dict[str, Any]) -> Judge:
     name, op = leaf.fact, leaf.op
     target = resolve(leaf.operand, params)
-    label = FACTS[name].label
     if FACTS[name].kind in ("list", "text") and isinstance(target, list):
         target = [str(x) for x in target]  # YAML reads 63650 as a number; codes are text
     test = _predicate(op, target)
@@ -213,10 +241,9 @@ def _compile_leaf(leaf: Leaf, params: dict[str, Any]) -> Judge:
     def judge(f: Facts) -> tuple[Status, list[LeafResult]]:
         value, events = f.get(name)
         if value is None and op != "exists":
-            return INSUFFICIENT, [LeafResult(name, None, events, INSUFFICIENT, f"{label}: not documented")]
+            return INSUFFICIENT, [LeafResult(name, None, events, INSUFFICIENT, wants)]
         st = MET if test(value) else NOT_MET
-        shown = "none" if value is None else _show(value)
-        return st, [LeafResult(name, value, events, st, f"{label}: {shown} (needs {wants})")]
+        return st, [LeafResult(name, value, events, st, wants)]
 
     return judge
 

@@ -202,9 +202,7 @@ class Engine:
             why = f"{line.code} ({use.use}) is allowed in state {where}; the case is in {state}"
             if use.note:
                 why += f". {use.note}"
-            if use.cite:
-                why += f" [{use.cite}]"
-            reasons.append(why)
+            reasons.append(f"{why} [{use.cite or f'{cp.policy.key} gate {line.code}:{use.use}'}]")
         for c, j in judged:
             if j.status in (NOT_MET, INSUFFICIENT):
                 reasons.append(f"{c.id} {j.status.value}: {_detail(j)} [{c.cite}]")

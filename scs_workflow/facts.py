@@ -12,7 +12,6 @@ import bisect
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any, NamedTuple
 
 from dateutil.relativedelta import relativedelta
@@ -36,16 +35,18 @@ class FactSpec:
     document: str
     per_request: bool
     compute: Callable[[Facts], Evidence]
+    reads: frozenset[str] = frozenset()
+    """The event types it looks at: replay re-judges a milestone only when one of them arrives."""
 
 
 FACTS: dict[str, FactSpec] = {}
 
 
 def fact(
-    name: str, label: str, kind: str, document: str, *, per_request: bool = False
+    name: str, label: str, kind: str, document: str, *, per_request: bool = False, reads: Sequence[str] = ()
 ) -> Callable[[Callable[[Facts], Evidence]], Callable[[Facts], Evidence]]:
     def register(fn: Callable[[Facts], Evidence]) -> Callable[[Facts], Evidence]:
-        FACTS[name] = FactSpec(name, label, kind, document, per_request, fn)
+        FACTS[name] = FactSpec(name, label, kind, document, per_request, fn, frozenset(reads))
         return fn
 
     return register
@@ -77,15 +78,17 @@ class CaseView:
         return [e for k in kinds for e in self._by_type.get(k, ()) if e.date == day]
 
 
-def _event_key(ev: Any) -> tuple[dt.date, str]:
-    moment = getattr(ev, "started_at", None) or getattr(ev, "ended_at", None)
-    return (ev.date, moment.time().isoformat() if moment is not None else "")
+def _event_key(ev: Any) -> tuple[dt.date, dt.time]:
+    """Date first; within a day, trial start and end times (other events sort as midnight)."""
+    fields = ev.__dict__
+    moment = fields.get("started_at") or fields.get("ended_at")
+    return (ev.date, moment.time() if moment is not None else dt.time.min)
 
 
 class Facts:
     """Lazily computed, memoised facts for one case as of one date (and one requested line)."""
 
-    __slots__ = ("_cache", "as_of", "history_only", "line", "requested", "view")
+    __slots__ = ("_cache", "as_of", "history_only", "judged", "line", "requested", "view")
 
     def __init__(
         self,
@@ -103,6 +106,8 @@ class Facts:
         self.line = line
         self.requested = requested
         self._cache: dict[str, Evidence] = {} if cache is None else cache
+        self.judged: dict[str, Any] = {}
+        """Criterion judgements already made on these facts (filled by the pathway's guards)."""
 
     def for_line(self, line: ServiceLine) -> Facts:
         """The same case facts (shared cache) with *line* as the service in question."""
@@ -134,8 +139,7 @@ def _pct_less(before: float | None, after: float | None) -> float | None:
     """Per cent reduction, exact at the boundary (no 49.999... from binary floats)."""
     if before is None or after is None or before <= 0:
         return None
-    drop = (Fraction(str(before)) - Fraction(str(after))) / Fraction(str(before)) * 100
-    return float(round(drop, 4))
+    return round((before - after) / before * 100, 4)  # rounding absorbs binary noise: 6.2 -> 3.1 is 50.0
 
 
 def _ids(evs: Iterable[Any]) -> tuple[str, ...]:
@@ -173,19 +177,19 @@ def _care_months(f: Facts, supervised_only: bool) -> Evidence:
 
 
 @fact("conservative_care_months", "conservative care, calendar months", "number",
-      "conservative therapy records with start and end dates")
+      "conservative therapy records with start and end dates", reads=("conservative_therapy",))
 def _conservative_months(f: Facts) -> Evidence:
     return _care_months(f, supervised_only=False)
 
 
 @fact("supervised_conservative_care_months", "physician-supervised conservative care, calendar months",
-      "number", "physician-supervised conservative therapy records with dates")
+      "number", "physician-supervised conservative therapy records with dates", reads=("conservative_therapy",))
 def _supervised_months(f: Facts) -> Evidence:
     return _care_months(f, supervised_only=True)
 
 
 @fact("failed_modalities", "modalities tried and unsatisfactory or contraindicated", "list",
-      "conservative therapy records with their outcome")
+      "conservative therapy records with their outcome", reads=("conservative_therapy", "prior_procedure"))
 def _failed_modalities(f: Facts) -> Evidence:
     evs = [t for t in f.events("conservative_therapy")
            if t.outcome in ("failed", "partial_relief", "contraindicated")]
@@ -200,14 +204,14 @@ def _failed_modalities(f: Facts) -> Evidence:
 
 
 @fact("psych_eval_cleared", "psychological evaluation cleared the patient", "bool",
-      "psychological evaluation report")
+      "psychological evaluation report", reads=("psych_eval",))
 def _psych_cleared(f: Facts) -> Evidence:
     ev = _latest(f, "psych_eval")
     return Evidence(ev.cleared, (ev.id,)) if ev else Evidence(None)
 
 
 @fact("psych_evaluator_role", "who performed the psychological evaluation", "text",
-      "psychological evaluation report naming the evaluator's credential")
+      "psychological evaluation report naming the evaluator's credential", reads=("psych_eval",))
 def _psych_role(f: Facts) -> Evidence:
     ev = _latest(f, "psych_eval")
     return Evidence(ev.evaluator_role, (ev.id,)) if ev else Evidence(None)
@@ -219,30 +223,31 @@ def _documented(f: Facts, kind: str) -> Evidence:
 
 
 @fact("physical_exam_documented", "physical examination documented", "bool",
-      "history and physical / office notes with the physical examination")
+      "history and physical / office notes with the physical examination", reads=("physical_exam",))
 def _physical(f: Facts) -> Evidence:
     return _documented(f, "physical_exam")
 
 
-@fact("imaging_documented", "imaging of the spine documented", "bool", "imaging report (MRI/CT)")
+@fact("imaging_documented", "imaging of the spine documented", "bool", "imaging report (MRI/CT)", reads=("imaging",))
 def _imaging(f: Facts) -> Evidence:
     return _documented(f, "imaging")
 
 
-@fact("odi_score", "Oswestry Disability Index, %", "number", "Oswestry Disability Index questionnaire")
+@fact("odi_score", "Oswestry Disability Index, %", "number", "Oswestry Disability Index questionnaire", reads=("odi",))
 def _odi(f: Facts) -> Evidence:
     ev = _latest(f, "odi")
     return Evidence(ev.score, (ev.id,)) if ev else Evidence(None)
 
 
-@fact("pain_score", "latest pain score, 0-10", "number", "pain score (NRS/VAS) in the office notes")
+@fact("pain_score", "latest pain score, 0-10", "number", "pain score (NRS/VAS) in the office notes",
+      reads=("pain_score",))
 def _pain(f: Facts) -> Evidence:
     ev = _latest(f, "pain_score")
     return Evidence(ev.score, (ev.id,)) if ev else Evidence(None)
 
 
 @fact("pain_duration_months", "months since the pain began", "number",
-      "diagnosis with the date the pain began")
+      "diagnosis with the date the pain began", reads=())
 def _pain_duration(f: Facts) -> Evidence:
     onsets = [d.onset for d in f.view.case.diagnoses if d.onset is not None]
     if not onsets:
@@ -250,50 +255,50 @@ def _pain_duration(f: Facts) -> Evidence:
     return Evidence(months_inclusive(min(onsets), f.as_of))
 
 
-@fact("diagnosis_codes", "ICD-10 diagnoses on the case", "list", "ICD-10 diagnosis codes")
+@fact("diagnosis_codes", "ICD-10 diagnoses on the case", "list", "ICD-10 diagnosis codes", reads=())
 def _dx(f: Facts) -> Evidence:
     return Evidence([d.code for d in f.view.case.diagnoses])
 
 
-@fact("active_substance_use", "active substance use", "bool", "substance use screening")
+@fact("active_substance_use", "active substance use", "bool", "substance use screening", reads=("substance_use",))
 def _substance(f: Facts) -> Evidence:
     ev = _latest(f, "substance_use")
     return Evidence(ev.status == "active", (ev.id,)) if ev else Evidence(None)
 
 
 @fact("cardiac_devices", "implanted cardiac devices", "list",
-      "cardiac device history (pacemaker / ICD, or none)")
+      "cardiac device history (pacemaker / ICD, or none)", reads=("cardiac_device",))
 def _cardiac(f: Facts) -> Evidence:
     ev = _latest(f, "cardiac_device")
     return Evidence(sorted(ev.devices), (ev.id,)) if ev else Evidence(None)
 
 
 @fact("late_resort_attested", "SCS attested as a late (if not last) resort", "bool",
-      "physician attestation that SCS is a late resort")
+      "physician attestation that SCS is a late resort", reads=("attestation",))
 def _late(f: Facts) -> Evidence:
     return _attested(f, "late_resort")
 
 
 @fact("facility_attested", "facility, equipment and staff for follow-up available", "bool",
-      "facility / provider attestation of equipment and follow-up capability")
+      "facility / provider attestation of equipment and follow-up capability", reads=("attestation",))
 def _facility(f: Facts) -> Evidence:
     return _attested(f, "facility_capability")
 
 
 @fact("education_documented", "risks, benefits and alternatives discussed with the patient", "bool",
-      "documentation of patient education and disclosure")
+      "documentation of patient education and disclosure", reads=("attestation",))
 def _education(f: Facts) -> Evidence:
     return _attested(f, "education_risks_benefits")
 
 
 @fact("behavioral_health_attested", "behavioral-health attestation: no uncontrolled condition", "bool",
-      "behavioral-health attestation")
+      "behavioral-health attestation", reads=("attestation",))
 def _bh(f: Facts) -> Evidence:
     return _attested(f, "behavioral_health")
 
 
 @fact("extenuating_circumstances_documented", "extenuating circumstances for a repeat trial", "bool",
-      "documentation of the extenuating circumstances of the failed trial")
+      "documentation of the extenuating circumstances of the failed trial", reads=("attestation",))
 def _extenuating(f: Facts) -> Evidence:
     return _attested(f, "extenuating_circumstances")
 
@@ -318,53 +323,55 @@ def _trial_value(f: Facts, pick: Callable[[Any, Any], Any]) -> Evidence:
 
 
 @fact("trial_documented", "a trial with a recorded outcome precedes this request", "bool",
-      "trial placement and trial outcome records")
+      "trial placement and trial outcome records", reads=("trial_placement", "trial_outcome"))
 def _trial_documented(f: Facts) -> Evidence:
     return _trial_value(f, lambda p, o: True)
 
 
-@fact("trial_hours", "length of the last trial, hours", "number", "trial start and end date-times")
+@fact("trial_hours", "length of the last trial, hours", "number", "trial start and end date-times",
+      reads=("trial_placement", "trial_outcome"))
 def _trial_hours(f: Facts) -> Evidence:
     return _trial_value(f, lambda p, o: round((o.ended_at - p.started_at).total_seconds() / 3600, 4))
 
 
-@fact("trial_days", "length of the last trial, days", "number", "trial start and end date-times")
+@fact("trial_days", "length of the last trial, days", "number", "trial start and end date-times",
+      reads=("trial_placement", "trial_outcome"))
 def _trial_days(f: Facts) -> Evidence:
     return _trial_value(f, lambda p, o: round((o.ended_at - p.started_at).total_seconds() / 86400, 4))
 
 
 @fact("trial_pain_reduction_pct", "pain reduction during the last trial, %", "number",
-      "trial outcome with baseline and trial pain scores")
+      "trial outcome with baseline and trial pain scores", reads=("trial_placement", "trial_outcome"))
 def _trial_pain(f: Facts) -> Evidence:
     return _trial_value(f, lambda p, o: _pct_less(o.baseline_pain, o.trial_pain))
 
 
 @fact("trial_analgesic_reduction_pct", "analgesic (MME) reduction during the last trial, %", "number",
-      "trial outcome with baseline and trial analgesic use (MME)")
+      "trial outcome with baseline and trial analgesic use (MME)", reads=("trial_placement", "trial_outcome"))
 def _trial_mme(f: Facts) -> Evidence:
     return _trial_value(f, lambda p, o: _pct_less(o.baseline_mme, o.trial_mme))
 
 
 @fact("trial_function_improved", "function improved during the last trial", "bool",
-      "trial outcome with functional assessment")
+      "trial outcome with functional assessment", reads=("trial_placement", "trial_outcome"))
 def _trial_function(f: Facts) -> Evidence:
     return _trial_value(f, lambda p, o: o.function_improved)
 
 
 @fact("trial_technical_failure", "the last trial failed for technical reasons", "bool",
-      "trial outcome")
+      "trial outcome", reads=("trial_placement", "trial_outcome"))
 def _trial_tech(f: Facts) -> Evidence:
     return _trial_value(f, lambda p, o: o.technical_failure)
 
 
-@fact("trial_leads", "leads placed in the last trial", "number", "trial placement record")
+@fact("trial_leads", "leads placed in the last trial", "number", "trial placement record", reads=("trial_placement",))
 def _trial_leads(f: Facts) -> Evidence:
     p, _ = _last_trial(f)
     return Evidence(p.leads, (p.id,)) if p else Evidence(None)
 
 
 @fact("prior_trials_in_region", "trials already done in the requested spinal region (lifetime)",
-      "number", "trial history", per_request=True)
+      "number", "trial history", per_request=True, reads=("trial_placement",))
 def _trials_in_region(f: Facts) -> Evidence:
     trials = f.events("trial_placement")
     region = f.line.region if f.line else None
@@ -379,7 +386,7 @@ def _trials_in_region(f: Facts) -> Evidence:
 
 
 @fact("trial_units_with_request", "63650 trial units in a lifetime, this request included", "number",
-      "trial history", per_request=True)
+      "trial history", per_request=True, reads=("trial_placement",))
 def _trial_units(f: Facts) -> Evidence:
     trials = f.events("trial_placement")
     asked = f.line.units if f.line else 0
@@ -404,13 +411,15 @@ def _merged(f: Facts, kinds: Sequence[str]) -> list[Any]:
     return evs
 
 
-@fact("paddle_implants", "permanent paddle (63655) implants in a lifetime", "number", "implant history")
+@fact("paddle_implants", "permanent paddle (63655) implants in a lifetime", "number", "implant history",
+      reads=("lead_implant",))
 def _paddles(f: Facts) -> Evidence:
     hits = [e for e in f.events("lead_implant") if e.approach == "paddle"]
     return Evidence(len(hits), _ids(hits))
 
 
-@fact("lead_approach", "how the implanted leads were placed", "text", "operative report")
+@fact("lead_approach", "how the implanted leads were placed", "text", "operative report",
+      reads=(*_IMPLANTS, "lead_revision"))
 def _approach(f: Facts) -> Evidence:
     evs = _merged(f, _IMPLANTS + ("lead_revision",))
     if not evs:
@@ -419,7 +428,8 @@ def _approach(f: Facts) -> Evidence:
     return Evidence("integrated" if _is_integrated(last) else last.approach, (last.id,))
 
 
-@fact("system_type", "implanted system: conventional or integrated", "text", "operative report")
+@fact("system_type", "implanted system: conventional or integrated", "text", "operative report",
+      reads=(*_GENERATORS, "lead_implant"))
 def _system_type(f: Facts) -> Evidence:
     evs = _merged(f, _GENERATORS + ("lead_implant",))
     if not evs:
@@ -429,7 +439,7 @@ def _system_type(f: Facts) -> Evidence:
 
 
 @fact("generator_problem", "state of the implanted generator", "text",
-      "generator interrogation showing end of life or malfunction")
+      "generator interrogation showing end of life or malfunction", reads=(*_GENERATORS, "generator_status"))
 def _gen_problem(f: Facts) -> Evidence:
     placed = _merged(f, _GENERATORS)
     since = placed[-1].date if placed else dt.date.min
@@ -438,13 +448,14 @@ def _gen_problem(f: Facts) -> Evidence:
 
 
 @fact("system_was_effective", "the implanted system relieved the pain", "bool",
-      "follow-up notes showing the system was effective")
+      "follow-up notes showing the system was effective", reads=("generator_status",))
 def _effective(f: Facts) -> Evidence:
     st = [s for s in f.events("generator_status") if s.therapy_effective is not None]
     return Evidence(st[-1].therapy_effective, (st[-1].id,)) if st else Evidence(None)
 
 
-@fact("days_since_system_implant", "days since the generator was implanted", "number", "operative report")
+@fact("days_since_system_implant", "days since the generator was implanted", "number", "operative report",
+      reads=_GENERATORS)
 def _since_implant(f: Facts) -> Evidence:
     placed = _merged(f, _GENERATORS)
     if not placed:
@@ -454,7 +465,7 @@ def _since_implant(f: Facts) -> Evidence:
 
 
 @fact("days_since_last_programming", "days since the last analysis or programming", "number",
-      "programming history")
+      "programming history", reads=("programming",))
 def _since_programming(f: Facts) -> Evidence:
     sessions = f.events("programming")
     if not sessions:
@@ -463,7 +474,7 @@ def _since_programming(f: Facts) -> Evidence:
 
 
 @fact("implant_on_service_date", "an implant is performed on the date of service", "bool",
-      "operative report")
+      "operative report", reads=_PLACED_TODAY)
 def _implant_today(f: Facts) -> Evidence:
     hits = f.view.on(_PLACED_TODAY, f.as_of)
     return Evidence(bool(hits), _ids(hits))
@@ -473,23 +484,23 @@ def _implant_today(f: Facts) -> Evidence:
 
 
 @fact("requested_codes", "codes requested for the same date of service", "list",
-      "the request", per_request=True)
+      "the request", per_request=True, reads=())
 def _requested(f: Facts) -> Evidence:
     return Evidence(sorted({ln.code for ln in f.requested}))
 
 
-@fact("requested_units", "units requested on this line", "number", "the request", per_request=True)
+@fact("requested_units", "units requested on this line", "number", "the request", per_request=True, reads=())
 def _units(f: Facts) -> Evidence:
     return Evidence(f.line.units if f.line else None)
 
 
 @fact("requested_contacts", "electrode contacts requested on this line", "number",
-      "the request: number of contacts", per_request=True)
+      "the request: number of contacts", per_request=True, reads=())
 def _contacts(f: Facts) -> Evidence:
     return Evidence(f.line.contacts if f.line else None)
 
 
 @fact("requested_waveform", "stimulation mode requested", "text",
-      "the request: device and stimulation mode", per_request=True)
+      "the request: device and stimulation mode", per_request=True, reads=())
 def _waveform(f: Facts) -> Evidence:
     return Evidence(f.line.waveform if f.line else None)

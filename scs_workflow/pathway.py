@@ -17,8 +17,8 @@ from typing import Any
 
 from transitions import EventData, Machine, MachineError
 
-from .criteria import INSUFFICIENT, MET, NOT_MET, CriterionJudge, Judgement, Status
-from .facts import CaseView, Facts
+from .criteria import INSUFFICIENT, MET, NOT_MET, CriterionJudge, Judgement, Status, leaves
+from .facts import FACTS, CaseView, Facts
 from .policy import Policy, TransitionDef
 
 logging.getLogger("transitions").setLevel(logging.WARNING)  # ~10 records per trigger otherwise
@@ -97,8 +97,15 @@ class Pathway:
             transitions=specs, auto_transitions=False, send_event=True, queued=False,
             ignore_invalid_triggers=False, model_attribute="state",
         )
-        self.auto_triggers = list(dict.fromkeys(t.trigger for t in policy.transitions if t.auto))
         self.event_triggers = {t.trigger for t in policy.transitions if not t.auto}
+        self._autos_from: dict[str, list[str]] = {}
+        for t in policy.transitions:
+            if t.auto:
+                for src in t.source:
+                    names = self._autos_from.setdefault(src, [])
+                    if t.trigger not in names:
+                        names.append(t.trigger)
+        self._watch = self._watches(policy)
         self.final_states = {s.name for s in policy.states if s.final}
         self._hops = self._map()
 
@@ -109,8 +116,14 @@ class Pathway:
             walker: _Walker = event.model  # type: ignore[assignment]
             ctx = walker.ctx
             assert ctx is not None, "guards run only inside Pathway._fire"
-            results = [(cid, judges[cid](ctx.facts)) for cid in t.requires]
-            results += [(cid, judges[cid](ctx.facts)) for cid in t.requires_not_met]
+            facts = ctx.facts
+            memo = facts.judged
+            results = []
+            for cid in t.requires + t.requires_not_met:
+                j = memo.get(cid)
+                if j is None:
+                    j = memo[cid] = judges[cid](facts)
+                results.append((cid, j))
             ok = all(j.status in (MET, Status.NOT_APPLICABLE) for _, j in results[: len(t.requires)])
             ok = ok and all(j.status is NOT_MET for _, j in results[len(t.requires):])
             ctx.checks.append(GuardCheck(t, ok, results))
@@ -119,44 +132,75 @@ class Pathway:
         guard.__name__ = "+".join(t.requires + [f"not {c}" for c in t.requires_not_met])
         return guard
 
+    def _watches(self, policy: Policy) -> dict[str, frozenset[str]]:
+        """Per state, the event types that can change whether one of its milestones holds."""
+        watch: dict[str, set[str]] = {}
+        for t in policy.transitions:
+            if not t.auto:
+                continue
+            kinds: set[str] = set()
+            for cid in t.requires + t.requires_not_met:
+                crit = policy.criteria[cid]
+                for expr in (crit.test, crit.when):
+                    if expr is not None:
+                        kinds.update(k for leaf in leaves(expr) for k in FACTS[leaf.fact].reads)
+            for src in t.source:
+                watch.setdefault(src, set()).update(kinds)
+        return {state: frozenset(kinds) for state, kinds in watch.items()}
+
     # --- replay -----------------------------------------------------------------------
 
     def replay(self, view: CaseView, as_of: dt.date, *, history_only: bool = True) -> Replay:
-        """Walk the case's events in date order as of *as_of*; nothing is silently dropped."""
+        """Walk the case's events in date order as of *as_of*; nothing is silently dropped.
+
+        Milestones are re-judged before every procedure (time may have made them true), after
+        every event that one of them reads, and once more as of *as_of*.
+        """
         walker = _Walker(self.policy.initial)
         steps: list[Step] = []
         excluded: list[Step] = []
+        facts_on: dict[dt.date, Facts] = {}
         for ev in view.ordered:
-            if ev.date > as_of:
-                excluded.append(Step(ev.id, ev.type, ev.date, walker.state, walker.state, False,
+            day = ev.date
+            if day > as_of:
+                excluded.append(Step(ev.id, ev.type, day, walker.state, walker.state, False,
                                      f"dated after {as_of.isoformat()}: not yet part of the case"))
                 continue
-            if history_only and ev.procedure and ev.date == as_of:
-                excluded.append(Step(ev.id, ev.type, ev.date, walker.state, walker.state, False,
+            if history_only and ev.procedure and day == as_of:
+                excluded.append(Step(ev.id, ev.type, day, walker.state, walker.state, False,
                                      "performed on the date of service: it is the service under "
                                      "review, not history"))
                 continue
-            facts = Facts(view, ev.date)
+            facts = facts_on.get(day)
+            if facts is None:
+                facts = facts_on[day] = Facts(view, day)
             if ev.type in self.event_triggers:
-                steps.append(self._fire(walker, ev.type, ev.id, ev.date, facts))
-            self._settle(walker, ev.date, facts, steps)
+                self._settle(walker, day, facts, steps)
+                steps.append(self._fire(walker, ev.type, ev.id, day, facts, explain=True))
+                self._settle(walker, day, facts, steps)
+            elif ev.type in self._watch.get(walker.state, ()):
+                self._settle(walker, day, facts, steps)
         self._settle(walker, as_of, Facts(view, as_of, history_only=history_only), steps)
         return Replay(walker.state, steps, excluded)
 
     def _settle(self, walker: _Walker, day: dt.date, facts: Facts, steps: list[Step]) -> None:
         """Take every documentation milestone the facts now support."""
         for _ in range(len(self.policy.states)):
+            triggers = self._autos_from.get(walker.state)
+            if not triggers:
+                return
             moved = False
-            for trig in self.auto_triggers:
-                if walker.state in self.machine.events[trig].transitions:
-                    step = self._fire(walker, trig, None, day, facts)
-                    if step.applied:
-                        steps.append(step)
-                        moved = True
+            for trig in triggers:
+                step = self._fire(walker, trig, None, day, facts, explain=False)
+                if step.applied:
+                    steps.append(step)
+                    moved = True
+                    break
             if not moved:
                 return
 
-    def _fire(self, walker: _Walker, trigger: str, event_id: str | None, day: dt.date, facts: Facts) -> Step:
+    def _fire(self, walker: _Walker, trigger: str, event_id: str | None, day: dt.date, facts: Facts,
+              *, explain: bool) -> Step:
         before = walker.state
         ctx = walker.ctx = _Context(facts)
         try:
@@ -170,7 +214,7 @@ class Pathway:
         if applied:
             why = next((c.transition.description for c in ctx.checks if c.passed), "")
             return Step(event_id, trigger, day, before, walker.state, True, why or f"{before} -> {walker.state}")
-        return Step(event_id, trigger, day, before, before, False, _why_not(ctx.checks))
+        return Step(event_id, trigger, day, before, before, False, _why_not(ctx.checks) if explain else "")
 
     # --- the map ----------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .criteria import Expr
+from .edits import EditDef, EditEntry, merge_edits
 from .errors import PolicyError, PolicyNotFound, Problem
 
 Confidence = Literal["S", "S2", "M", "D"]
@@ -106,6 +107,9 @@ class PolicyFile(_Model):
     remove_criteria: list[str] = []
     gates: dict[str, list[GateUse]] = {}
     remove_gates: list[str] = []
+    # claim-line coding edits (scs_workflow/edits.py): merged by id; {id, enabled} switches one
+    edits: list[EditEntry] = []
+    remove_edits: list[str] = []
 
     _gate_keys = field_validator("gates", "remove_gates", mode="before")(
         classmethod(lambda cls, v: _codes(v))
@@ -131,6 +135,8 @@ class Policy:
     gates: dict[str, list[GateUse]]
     where: dict[str, str] = field(default_factory=dict)
     """Where each item was written (``criteria.trial_relief`` -> ``workflows/x.yaml:40``)."""
+    edits: dict[str, EditDef] = field(default_factory=dict)
+    """Claim-line coding edits by id, in policy order (see :mod:`scs_workflow.edits`)."""
 
     @property
     def key(self) -> str:
@@ -218,7 +224,8 @@ def parse_policy_file(path: Path) -> tuple[PolicyFile, yaml.Node | None]:
         for e in err.errors():
             line = line_of(node, e["loc"])
             where = f"{path}:{line}" if line else str(path)
-            problems.append(Problem(where, f"{field_path(e['loc']) or '(top)'}: {e['msg']}"))
+            msg = e["msg"].removeprefix("Value error, ")
+            problems.append(Problem(where, f"{field_path(e['loc']) or '(top)'}: {msg}"))
         raise PolicyError(f"{path}: invalid policy", problems) from None
 
 
@@ -385,13 +392,18 @@ def merge(base: Policy | None, pf: PolicyFile, path: str, node: yaml.Node | None
         transitions = list(base.transitions) if base else []
     initial = pf.initial or (base.initial if base else "")
     where.setdefault("initial", at("initial"))
+
+    # claim-line coding edits: by id, like criteria; a toggle entry switches an inherited one
+    edits = merge_edits(base.edits if base else {}, pf.edits, pf.remove_edits, at, source=path)
+    for i, entry in enumerate(pf.edits):
+        where[f"edits.{entry.id}"] = at("edits", i)
     where["file"] = path
     return Policy(
         id=pf.id, title=pf.title, payer=pf.payer, version=pf.version,
         effective_from=pf.effective_from, effective_to=pf.effective_to,
         lineage=[f"{pf.id}@{pf.version}"] + (base.lineage if base else []),
         parameters=params, initial=initial, states=states, transitions=transitions,
-        criteria=criteria, gates=gates, where=where,
+        criteria=criteria, gates=gates, where=where, edits=edits,
     )
 
 

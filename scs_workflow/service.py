@@ -28,12 +28,22 @@ class ServiceLine(BaseModel):
     place_of_service: Setting | None = None
     rendering_provider: str | None = None
     diagnosis: str | None = Field(None, description="the ICD-10 code linked to this line")
+    # claim lines (scs_workflow/claims.py): what a line concerns, for the same-array/pocket/session edits
+    array: str | None = Field(None, description="the electrode array (lead) the line concerns")
+    pocket: str | None = Field(None, description="the generator pocket the line concerns")
+    session: str | None = Field(None, description="the analysis/programming session; lines without one share it")
 
     @field_validator("code", mode="before")
     @classmethod
     def _code_text(cls, v: Any) -> Any:
         """YAML and JSON writers often give 63650 as a number; codes are text."""
         return str(v).strip().upper() if isinstance(v, (int, str)) else v
+
+    @field_validator("modifiers", mode="before")
+    @classmethod
+    def _modifier_text(cls, v: Any) -> Any:
+        """Modifiers are text too: 58, "58" and " xs" are "58", "58" and "XS"."""
+        return [str(m).strip().upper() if isinstance(m, (int, str)) else m for m in v] if isinstance(v, list) else v
 
 
     @classmethod

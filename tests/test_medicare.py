@@ -114,7 +114,7 @@ def test_permanent_implant_before_any_trial_is_denied_and_says_what_unlocks_it(d
     d = decide_one(trial_candidate().case(), "63650:permanent", DOS)
     assert d.outcome.value == "deny" and d.requires_clinical_review
     assert [s.event for s in d.unlock][:2] == ["trial_placement", "trial_outcome"]
-    assert any("NCD 160.7 (e)" in r for r in d.reasons)
+    assert any("NCD 160.7 condition (e)" in r for r in d.reasons)
 
 
 def test_generator_is_never_for_a_trial(decide_one):

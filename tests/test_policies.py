@@ -38,6 +38,18 @@ def test_every_criterion_cites_its_source_and_memory_facts_are_unverified():
                 assert c.verified is False, (policy.key, c.id)
 
 
+def test_commercial_packs_never_cite_a_medicare_source():
+    """An Aetna or Cigna decision must not justify itself with an NCD, LCD or MAC checklist."""
+    medicare_sources = ("NCD 160.7", "L37632", "A56876", "checklist", "OPD")
+    lib = PolicyLibrary.from_dir(SHIPPED)
+    for pid in ("aetna", "cigna"):
+        policy = lib.get(pid)
+        cites = [c.cite for c in policy.criteria.values()]
+        cites += [u.cite or "" for uses in policy.gates.values() for u in uses]
+        assert not [c for c in cites if any(m in c for m in medicare_sources)], pid
+        assert not any(c.verified for c in policy.criteria.values()), pid
+
+
 def write_versions(tmp_path: Path) -> PolicyLibrary:
     text = (HERE / "minimal.yaml").read_text()
     (tmp_path / "v1.yaml").write_text(text.replace('version: "1"', 'version: "1"\neffective_to: 2025-12-31'))
