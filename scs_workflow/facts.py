@@ -364,7 +364,8 @@ def _trial_tech(f: Facts) -> Evidence:
     return _trial_value(f, lambda p, o: o.technical_failure)
 
 
-@fact("trial_leads", "leads placed in the last trial", "number", "trial placement record", reads=("trial_placement", "trial_outcome"))
+@fact("trial_leads", "leads placed in the last trial", "number", "trial placement record",
+      reads=("trial_placement", "trial_outcome"))
 def _trial_leads(f: Facts) -> Evidence:
     p, _ = _last_trial(f)
     return Evidence(p.leads, (p.id,)) if p else Evidence(None)
