@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .case import Region, Setting, Waveform
 from .errors import RequestError
@@ -52,7 +52,10 @@ class ServiceLine(BaseModel):
         m = _NOTATION.match(text.strip())
         if m is None:
             raise RequestError(f"{text!r}: write CODE[xUNITS][:USE], e.g. 63650x2:permanent")
-        return cls(code=m["code"], units=int(m["units"] or 1), use=m["use"], **extra)
+        try:
+            return cls(code=m["code"], units=int(m["units"] or 1), use=m["use"], **extra)
+        except ValidationError as err:
+            raise RequestError(f"{text!r}: {err.errors()[0]['msg']}") from None
 
 
 _NOTATION = re.compile(r"^(?P<code>[0-9]{4}[0-9A-Za-z])(?:[xX](?P<units>[0-9]+))?(?::(?P<use>[a-z_]+))?$")
