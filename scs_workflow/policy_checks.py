@@ -96,6 +96,8 @@ def check_policy(policy: Policy) -> list[Problem]:
         for leaf in (lf for e in exprs for lf in leaves(e)):
             for msg in _leaf_problems(leaf, policy):
                 add(key, f"criterion {cid}: {msg}")
+    for eid, msg in _edit_problems(policy, set(catalog.codes)):
+        add(f"edits.{eid}", f"edit {eid}: {msg}")
     return out
 
 
@@ -151,3 +153,55 @@ def _reachable(policy: Policy) -> set[str]:
                 seen.add(t.dest)
                 queue.append(t.dest)
     return seen
+
+
+# --- claim-line coding edits (scs_workflow/edits.py) ----------------------------------
+
+
+def _edit_problems(policy: Policy, catalog: set[str]) -> list[tuple[str, str]]:
+    """Citations, confidence, and every code, event, field, state and $parameter an edit names."""
+    from .case import Event
+
+    fields = {t.model_fields["type"].default: set(t.model_fields) for t in Event.__origin__.__args__}  # type: ignore[attr-defined]
+    uses = {code: {u.use for u in gate} for code, gate in policy.gates.items()}
+    out: list[tuple[str, str]] = []
+    for eid, edit in policy.edits.items():
+        def bad(msg: str, eid: str = eid) -> None:
+            out.append((eid, msg))
+
+        if not edit.cite.strip():
+            bad("has no citation")
+        if edit.confidence in ("M", "S2") and edit.verified:
+            bad(f"is confidence {edit.confidence} and cannot be verified: true")
+        if edit.kind == "em_same_day":
+            for code in edit.codes:
+                if code in catalog:
+                    bad(f"lists {code} as an E/M code, but it is an SCS code of the catalog")
+            missing = sorted(set(edit.global_days.values()) - set(edit.modifiers))
+            if missing:
+                bad(f"gives no modifiers for a global of {missing} days")
+        elif not edit.codes:
+            bad("names no codes")
+        refs = edit.code_refs() + ([] if edit.kind == "em_same_day" else edit.codes)
+        for ref in refs:
+            code, _, use = ref.partition(":")
+            if code not in catalog:
+                bad(f"names unknown code {code!r}")
+            elif use and use not in uses.get(code, set()):
+                bad(f"names {ref!r}, but the policy's gate for {code} has no use {use!r}")
+        for ev in edit.event_refs():
+            if ev not in fields:
+                bad(f"reads case events {ev!r}, which the case model does not have")
+        for evs, name in edit.field_refs():
+            known = [ev for ev in evs if ev in fields]
+            if known and not any(name in fields[ev] for ev in known):
+                bad(f"reads {name!r} of {', '.join(known)}, which the case model does not have")
+        for state in edit.state_refs():
+            if state not in {s.name for s in policy.states}:
+                bad(f"names unknown state {state!r}")
+        for n in edit.numbers():
+            if isinstance(n, str):
+                value = policy.parameters.get(n[1:])
+                if not isinstance(value, int) or isinstance(value, bool):
+                    bad(f"uses {n}, which is not a whole-number parameter of the policy")
+    return out

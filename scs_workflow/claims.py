@@ -1,0 +1,181 @@
+"""Claims: the lines billed for one date of service, checked against the case and its policy.
+
+``check_claim`` gives every line the core engine's pathway gate (medical necessity) and
+the policy's coding edits and authorization reconciliation, and says what to do::
+
+    >>> from scs_workflow import load_case
+    >>> from scs_workflow.claims import check_claim, load_claim
+    >>> result = check_claim(load_case("examples/claims/case-fbss-hopd.json"),
+    ...                      load_claim("examples/claims/permanent-implant-clean.json"))
+    >>> [(line.code, line.outcome.value) for line in result.lines]
+    [('63650', 'approve'), ('63685', 'approve')]
+
+A line's outcome is the worst of its gate and its findings (deny > pend > approve).
+Only a deny that comes from the gate asks for clinical review; a coding deny asks for a
+corrected claim. E/M lines (the codes of the policy's ``em_same_day`` edits) have no gate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import __version__
+from .case import Case, Setting, problems_from
+from .coding import CHECKS as CODING_CHECKS
+from .decision import CodeDecision, Engine, Outcome, default_engine
+from .errors import ClaimError, Problem
+from .facts import CaseView
+from .findings import ClaimContext, Finding, Hit
+from .policy import Policy
+from .reconcile import CHECKS as RECONCILE_CHECKS
+from .service import ServiceLine
+
+CHECKS: dict[str, Callable[[Any, ClaimContext], list[Hit]]] = {**CODING_CHECKS, **RECONCILE_CHECKS}
+_RANK = {Outcome.APPROVE: 0, Outcome.PEND: 1, Outcome.DENY: 2}
+
+
+class Claim(BaseModel):
+    """What was billed (or is about to be) for one date of service."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    claim_id: str | None = None
+    case_id: str | None = Field(None, description="the case it is for; checked when given")
+    date_of_service: dt.date
+    place_of_service: Setting | None = Field(None, description="for every line that does not give its own")
+    authorization_number: str | None = Field(None, description="authorization number or Medicare OPD UTN")
+    lines: list[ServiceLine] = Field(min_length=1)
+
+    def service_lines(self) -> list[ServiceLine]:
+        """The lines with the claim's place of service filled in."""
+        return [ln if ln.place_of_service else ln.model_copy(update={"place_of_service": self.place_of_service})
+                for ln in self.lines]
+
+
+def parse_claim(data: Any, source: str = "claim") -> Claim:
+    """Validate *data* as a claim; raise :class:`ClaimError` naming each JSON path."""
+    try:
+        claim = Claim.model_validate(data)
+    except ValidationError as err:
+        raise ClaimError(f"{source}: invalid claim", problems_from(err)) from None
+    missing = [Problem(f"$.lines[{i}].place_of_service", "no place of service on the line or the claim")
+               for i, ln in enumerate(claim.lines) if ln.place_of_service is None and claim.place_of_service is None]
+    if missing:
+        raise ClaimError(f"{source}: invalid claim", missing)
+    return claim
+
+
+def load_claim(path: str | Path) -> Claim:
+    """Read and validate a claim JSON file."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ClaimError(f"{p}: cannot read claim file: {err.strerror}") from None
+    except json.JSONDecodeError as err:
+        raise ClaimError(f"{p}: not JSON", [Problem(f"line {err.lineno} column {err.colno}", err.msg)]) from None
+    return parse_claim(data, str(p))
+
+
+# --- the result ----------------------------------------------------------------------------
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class LineResult(_Out):
+    line: int = Field(description="1-based, as on the claim")
+    code: str
+    units: int
+    modifiers: list[str]
+    place_of_service: str | None
+    outcome: Outcome
+    requires_clinical_review: bool = Field(description="the deny comes from medical necessity (the gate)")
+    gate: CodeDecision | None = Field(description="the pathway gate; None for an E/M line")
+    edits: list[Finding]
+    reconciliation: list[Finding]
+    todo: list[str] = Field(description="what to do, in order: from the findings, then the gate")
+
+
+class ClaimResult(_Out):
+    claim_id: str | None
+    case_id: str
+    policy_id: str
+    policy_version: str
+    policy_lineage: list[str]
+    date_of_service: dt.date
+    authorization_number: str | None
+    pathway_state: str
+    outcome: Outcome
+    lines: list[LineResult]
+    edits_checked: list[str]
+    edits_switched_off: list[str]
+    engine_version: str
+
+    def for_code(self, code: str) -> LineResult:
+        return next(ln for ln in self.lines if ln.code == code)
+
+
+def em_codes(policy: Policy) -> set[str]:
+    """E/M codes the policy knows (from its ``em_same_day`` edits, on or off): they have no gate."""
+    return {c for e in policy.edits.values() if e.kind == "em_same_day" for c in e.codes}
+
+
+def check_claim(case: Case, claim: Claim, engine: Engine | None = None, *, policy: str | None = None) -> ClaimResult:
+    """Check every line of *claim* against *case*: the pathway gate, the coding edits, the authorization."""
+    engine = engine or default_engine()
+    if claim.case_id is not None and claim.case_id != case.case_id:
+        raise ClaimError("the claim is for another case",
+                         [Problem("$.case_id", f"{claim.case_id!r}, but the case is {case.case_id!r}")])
+    dos = claim.date_of_service
+    pol = engine.policy_for(case, dos, policy)
+    em = em_codes(pol)
+    lines = claim.service_lines()
+    gated = [i for i, ln in enumerate(lines) if ln.code not in em]
+    for i in gated:
+        engine.catalog.lookup(lines[i].code)  # an unknown code is an input error
+    decision = engine.decide(case, [lines[i] for i in gated], dos, policy=pol.key)
+    gates: list[CodeDecision | None] = [None] * len(lines)
+    for i, gate in zip(gated, decision.codes, strict=True):
+        gates[i] = gate
+    ctx = ClaimContext(case, CaseView(case), pol, dos, lines, gates, claim.authorization_number)
+
+    found: list[tuple[list[Finding], list[Finding]]] = [([], []) for _ in lines]
+    on = [e for e in pol.edits.values() if e.enabled]
+    for edit in on:
+        for i, f in CHECKS[edit.kind](edit, ctx):
+            found[i][1 if edit.kind in RECONCILE_CHECKS else 0].append(f)
+    results = [_line(i, ln, gates[i], *found[i]) for i, ln in enumerate(lines)]
+    return ClaimResult(
+        claim_id=claim.claim_id, case_id=case.case_id, policy_id=pol.id, policy_version=pol.version,
+        policy_lineage=pol.lineage, date_of_service=dos, authorization_number=claim.authorization_number,
+        pathway_state=decision.pathway_state, outcome=_worst([r.outcome for r in results]), lines=results,
+        edits_checked=[e.id for e in on], edits_switched_off=[e.id for e in pol.edits.values() if not e.enabled],
+        engine_version=__version__,
+    )
+
+
+def _worst(outcomes: list[Outcome]) -> Outcome:
+    return max(outcomes, key=_RANK.__getitem__, default=Outcome.APPROVE)
+
+
+def _line(i: int, line: ServiceLine, gate: CodeDecision | None, edits: list[Finding],
+          recon: list[Finding]) -> LineResult:
+    outcomes = [Outcome(f.outcome) for f in edits + recon] + ([gate.outcome] if gate else [])
+    todo = list(dict.fromkeys(f"{f.todo}: {f.message}" for f in edits + recon))
+    if gate is not None and gate.outcome is not Outcome.APPROVE:
+        todo.append(("clinical review: " if gate.outcome is Outcome.DENY else "medical necessity: ")
+                    + (gate.reasons[0] if gate.reasons else gate.outcome.value))
+    return LineResult(
+        line=i + 1, code=line.code, units=line.units, modifiers=list(line.modifiers),
+        place_of_service=line.place_of_service, outcome=_worst(outcomes),
+        requires_clinical_review=gate is not None and gate.outcome is Outcome.DENY,
+        gate=gate, edits=edits, reconciliation=recon, todo=todo,
+    )
