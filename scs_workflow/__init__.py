@@ -13,6 +13,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .case import Case, case_schema, load_case, parse_case
+from .claims import Claim, ClaimResult, check_claim, load_claim
 from .decision import CodeDecision, CriterionResult, Decision, Engine, Outcome, decide
 from .errors import (
     CaseError,
@@ -33,7 +34,9 @@ from .service import ServiceLine
 __all__ = [
     "Case",
     "CaseError",
+    "Claim",
     "ClaimError",
+    "ClaimResult",
     "CodeDecision",
     "ConcurrencyConflict",
     "CriterionResult",
@@ -52,7 +55,9 @@ __all__ = [
     "StoreError",
     "UnknownCode",
     "case_schema",
+    "check_claim",
     "decide",
     "load_case",
+    "load_claim",
     "parse_case",
 ]
