@@ -12,7 +12,9 @@ from click.testing import CliRunner
 from scs_workflow.cli import main
 
 EXAMPLES = Path("examples/claims")
-DOCS = Path("docs/claims.md")
+_README = Path("README.md").read_text(encoding="utf-8")
+DOCS = _README[_README.index("## Claim lines"):]
+DOCS = DOCS[: DOCS.index("\n## ", 1)]
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -65,8 +67,8 @@ def test_a_bad_case_exits_2(tmp_path):
 
 
 def _doc_blocks() -> list[tuple[list[str], str]]:
-    """Each ```console block of docs/claims.md: the command's arguments and its printed output."""
-    blocks = re.findall(r"```console\n\$ scs-workflow (.+?)\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+    """Each ```console block of the README's claims section: the command's arguments and its output."""
+    blocks = re.findall(r"```console\n\$ scs-workflow (.+?)\n(.*?)```", DOCS, re.S)
     return [(cmd.split(), out) for cmd, out in blocks]
 
 
@@ -84,8 +86,8 @@ def test_the_docs_show_what_the_cli_prints(n):
 
 
 def test_the_python_example_of_the_docs_runs(capsys):
-    for block in re.findall(r"```python\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S):
-        exec(compile(block, str(DOCS), "exec"), {})
+    for block in re.findall(r"```python\n(.*?)```", DOCS, re.S):
+        exec(compile(block, "README.md", "exec"), {})
     assert "99214 deny ['em_on_surgery_day']" in capsys.readouterr().out
 
 
