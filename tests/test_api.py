@@ -9,10 +9,10 @@ import scs_workflow
 
 def test_public_names():
     assert sorted(scs_workflow.__all__) == [
-        "Case", "CaseError", "Claim", "ClaimError", "ClaimResult", "CodeDecision", "ConcurrencyConflict", "CriterionResult", "Decision",
-        "Engine", "NotFound", "Outcome", "PermissionDenied", "Policy", "PolicyError", "PolicyLibrary",
-        "PolicyNotFound", "RequestError", "ScsWorkflowError", "ServiceLine", "StoreError", "UnknownCode",
-        "case_schema", "check_claim", "decide", "load_case", "load_claim", "parse_case",
+        "Case", "CaseError", "Claim", "ClaimError", "ClaimResult", "CodeDecision", "ConcurrencyConflict",
+        "CriterionResult", "Decision", "Engine", "NotFound", "Outcome", "PermissionDenied", "Policy", "PolicyError",
+        "PolicyLibrary", "PolicyNotFound", "RequestError", "ScsWorkflowError", "ServiceLine", "StoreError",
+        "UnknownCode", "case_schema", "check_claim", "decide", "load_case", "load_claim", "parse_case",
     ]
     for name in scs_workflow.__all__:
         assert getattr(scs_workflow, name) is not None
