@@ -17,7 +17,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import CaseError, Problem
+from .errors import CaseError, ClaimError, Problem
 
 Pain = Annotated[float, Field(ge=0, le=10, description="numeric rating scale, 0-10")]
 Count = Annotated[int, Field(ge=0)]
@@ -351,16 +351,20 @@ def parse_case(data: Any, source: str = "case") -> Case:
         raise CaseError(f"{source}: invalid case", problems_from(err)) from None
 
 
-def load_case(path: str | Path) -> Case:
-    """Read and validate a case JSON file."""
+def read_json(path: str | Path, error: type[CaseError] | type[ClaimError], what: str) -> Any:
+    """Parse a JSON file; an unreadable file or bad JSON is *error*, located by line and column."""
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        return json.loads(p.read_text(encoding="utf-8"))
     except OSError as err:
-        raise CaseError(f"{p}: cannot read case file: {err.strerror}") from None
+        raise error(f"{p}: cannot read {what} file: {err.strerror}") from None
     except json.JSONDecodeError as err:
-        raise CaseError(f"{p}: not JSON", [Problem(f"line {err.lineno} column {err.colno}", err.msg)]) from None
-    return parse_case(data, str(p))
+        raise error(f"{p}: not JSON", [Problem(f"line {err.lineno} column {err.colno}", err.msg)]) from None
+
+
+def load_case(path: str | Path) -> Case:
+    """Read and validate a case JSON file."""
+    return parse_case(read_json(path, CaseError, "case"), str(path))
 
 
 def case_schema() -> dict[str, Any]:

@@ -18,7 +18,6 @@ corrected claim. E/M lines (the codes of the policy's ``em_same_day`` edits) hav
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
-from .case import Case, Setting, problems_from
+from .case import Case, Setting, problems_from, read_json
 from .coding import CHECKS as CODING_CHECKS
 from .decision import CodeDecision, Engine, Outcome, default_engine
 from .errors import ClaimError, Problem
@@ -73,14 +72,7 @@ def parse_claim(data: Any, source: str = "claim") -> Claim:
 
 def load_claim(path: str | Path) -> Claim:
     """Read and validate a claim JSON file."""
-    p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ClaimError(f"{p}: cannot read claim file: {err.strerror}") from None
-    except json.JSONDecodeError as err:
-        raise ClaimError(f"{p}: not JSON", [Problem(f"line {err.lineno} column {err.colno}", err.msg)]) from None
-    return parse_claim(data, str(p))
+    return parse_claim(read_json(path, ClaimError, "claim"), str(path))
 
 
 # --- the result ----------------------------------------------------------------------------
