@@ -300,7 +300,8 @@ class Case(_Model):
 
 def _check_trials(events: list[Any]) -> None:
     """A trial outcome must end after the trial it closes was placed."""
-    order = sorted(range(len(events)), key=lambda i: (events[i].date, i))
+    trials = [i for i, ev in enumerate(events) if isinstance(ev, (TrialPlacement, TrialOutcome))]
+    order = sorted(trials, key=lambda i: (events[i].date, i))
     placed: tuple[int, dt.datetime] | None = None
     for i in order:
         ev = events[i]

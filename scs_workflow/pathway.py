@@ -108,6 +108,7 @@ class Pathway:
         self._watch = self._watches(policy)
         self.final_states = {s.name for s in policy.states if s.final}
         self._hops = self._map()
+        self._paths: dict[tuple[str, frozenset[str]], tuple[Hop, ...] | None] = {}
 
     def _guard(self, t: TransitionDef) -> Callable[[EventData], bool]:
         judges = self._judges
@@ -236,8 +237,16 @@ class Pathway:
                         break
         return hops
 
-    def shortest_path(self, start: str, targets: set[str]) -> list[Hop] | None:
+    def shortest_path(self, start: str, targets: set[str] | frozenset[str]) -> list[Hop] | None:
         """Fewest transitions from *start* to any of *targets* (``[]`` if already there)."""
+        key = (start, frozenset(targets))
+        if key not in self._paths:  # the map never changes: each answer is computed once
+            found = self._search(start, key[1])
+            self._paths[key] = None if found is None else tuple(found)
+        hit = self._paths[key]
+        return None if hit is None else list(hit)
+
+    def _search(self, start: str, targets: frozenset[str]) -> list[Hop] | None:
         if start in targets:
             return []
         seen = {start}
