@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -165,24 +165,46 @@ class Engine:
             engine_version=__version__,
         )
 
-    def _decide_line(self, cp: CompiledPolicy, replay: Replay, facts: Facts, line: ServiceLine) -> CodeDecision:
+    def outcomes(
+        self, case: Case, codes: Sequence[str | ServiceLine], date_of_service: dt.date, *, policy: str | None = None
+    ) -> Outcomes:
+        """The pathway state and, per code, the outcome and the ids of the criteria that failed.
+
+        The same judgement as :meth:`decide` without building its explanation: for batch
+        re-evaluation, where only what changed matters.
+        """
+        lines = as_lines(list(codes))
+        for line in lines:
+            self.catalog.lookup(line.code)
+        cp = self.compiled(self.policy_for(case, date_of_service, policy))
+        view = CaseView(case)
+        state = cp.pathway.replay(view, date_of_service).state
+        facts = Facts(view, date_of_service, history_only=True, requested=lines)
+        out: list[tuple[str, Outcome, list[str]]] = []
+        for line in lines:
+            gated = self._gate(cp, state, facts.for_line(line), line)
+            if isinstance(gated, str):
+                out.append((line.code, Outcome.DENY, []))
+            else:
+                failing = [c.id for c, j in gated.judged if j.status in (NOT_MET, INSUFFICIENT)]
+                out.append((line.code, gated.outcome, failing))
+        return Outcomes(cp.policy.key, state, out)
+
+    def _gate(self, cp: CompiledPolicy, state: str, facts: Facts, line: ServiceLine) -> _Gated | str:
+        """Judge one line at its gate; a string is the reason a code is refused outright."""
         info = self.catalog.lookup(line.code)
-        state = replay.state
         if not info.in_pathway:
             reason = info.refusal or f"{line.code} is outside the SCS pathway"
-            if info.cite:
-                reason += f" [{info.cite}]"
-            return _deny_only(line.code, state, reason)
+            return f"{reason} [{info.cite}]" if info.cite else reason
         uses = cp.policy.gates.get(line.code)
         if not uses:
-            return _deny_only(line.code, state, f"{line.code} is not covered by policy {cp.policy.key}")
+            return f"{line.code} is not covered by policy {cp.policy.key}"
         if line.use is not None:
             use = _named_use(line, uses)
             path = cp.pathway.shortest_path(state, set(use.states))
         else:
             use, path = _choose_use(cp.pathway, state, uses)
-        allowed = set(use.states)
-        fits = state in allowed
+        fits = state in use.states
         by_paperwork = path is not None and all(h.auto for h in path)
         # the criteria of the gate, plus those of any documentation milestone still ahead
         crits = list(cp.gate_criteria[(line.code, use.use)])
@@ -194,10 +216,23 @@ class Engine:
                         crits.append(cp.policy.criteria[cid])
                         have.add(cid)
         judged = [(c, cp.judges[c.id](facts)) for c in crits]
-        results = [_result(c, j) for c, j in judged]
-        missing = _missing(judged)
+        statuses = {j.status for _, j in judged}
+        if (not fits and not by_paperwork) or NOT_MET in statuses:
+            outcome = Outcome.DENY
+        elif INSUFFICIENT in statuses or not fits:
+            outcome = Outcome.PEND
+        else:
+            outcome = Outcome.APPROVE
+        return _Gated(use, path, fits, by_paperwork, judged, outcome)
+
+    def _decide_line(self, cp: CompiledPolicy, replay: Replay, facts: Facts, line: ServiceLine) -> CodeDecision:
+        state = replay.state
+        gated = self._gate(cp, state, facts, line)
+        if isinstance(gated, str):
+            return _deny_only(line.code, state, gated)
+        use, judged, outcome = gated.use, gated.judged, gated.outcome
         reasons = []
-        if not fits and not by_paperwork:
+        if not gated.fits and not gated.by_paperwork:
             where = ", ".join(use.states)
             why = f"{line.code} ({use.use}) is allowed in state {where}; the case is in {state}"
             if use.note:
@@ -206,21 +241,34 @@ class Engine:
         for c, j in judged:
             if j.status in (NOT_MET, INSUFFICIENT):
                 reasons.append(f"{c.id} {j.status.value}: {_detail(j)} [{c.cite}]")
-        statuses = {j.status for _, j in judged}
-        if (not fits and not by_paperwork) or NOT_MET in statuses:
-            outcome = Outcome.DENY
-        elif INSUFFICIENT in statuses or not fits:
-            outcome = Outcome.PEND
-        else:
-            outcome = Outcome.APPROVE
         if outcome is Outcome.PEND and not reasons:
             reasons.append(f"the case has not reached {', '.join(use.states)} yet")
-        unlock = [] if outcome is Outcome.APPROVE else _unlock(cp, path, judged)
         return CodeDecision(
             code=line.code, use=use.use, outcome=outcome, requires_clinical_review=outcome is Outcome.DENY,
-            pathway_state=state, allowed_states=list(use.states), reasons=reasons, criteria=results,
-            missing_documents=missing, unlock=unlock,
+            pathway_state=state, allowed_states=list(use.states), reasons=reasons,
+            criteria=[_result(c, j) for c, j in judged], missing_documents=_missing(judged),
+            unlock=[] if outcome is Outcome.APPROVE else _unlock(cp, gated.path, judged),
         )
+
+
+class Outcomes(NamedTuple):
+    """:meth:`Engine.outcomes`: what :meth:`Engine.decide` concludes, without the explanation."""
+
+    policy: str
+    state: str
+    codes: list[tuple[str, Outcome, list[str]]]
+
+
+@dataclass(frozen=True)
+class _Gated:
+    """How one line fared at its gate, before any explanation is written."""
+
+    use: GateUse
+    path: list[Hop] | None
+    fits: bool
+    by_paperwork: bool
+    judged: list[tuple[CriterionDef, Judgement]]
+    outcome: Outcome
 
 
 def _named_use(line: ServiceLine, uses: list[GateUse]) -> GateUse:

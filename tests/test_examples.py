@@ -49,3 +49,19 @@ def test_every_non_approval_names_a_criterion_or_state_and_its_citation(engine):
                 if d.outcome.value == "pend":
                     assert d.missing_documents, (path.name, code)
     assert seen > 50
+
+
+def test_outcomes_agree_with_decide_on_every_example_and_code(engine):
+    """The batch fast path judges exactly as decide does; it only skips the explanation."""
+    from pathlib import Path
+
+    codes = ["63650", "63650x3:permanent", "63655", "63661", "63685", "63688", "95970", "95972", "0784T", "0786T"]
+    for path in sorted(Path("examples").glob("*.json")):
+        case = load_case(path)
+        for on in (D(2026, 1, 15), D(2026, 4, 1), D(2026, 6, 15)):
+            full = engine.decide(case, codes, on)
+            fast = engine.outcomes(case, codes, on)
+            assert fast.state == full.pathway_state and fast.policy == f"{full.policy_id}@{full.policy_version}"
+            assert fast.codes == [(c.code, c.outcome, [r.id for r in c.criteria
+                                                       if r.status.value in ("not_met", "insufficient")])
+                                  for c in full.codes]
