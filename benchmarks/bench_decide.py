@@ -4,7 +4,8 @@
 
 - **floor**: ``benchmarks/floor.py``, the same Medicare rules hand-written in plain Python
   (same input, same state/outcomes/failing criteria; no explanation, no pydantic output);
-- **naive**: ``benchmarks/naive.py``, the engine with a ``transitions.Machine`` built per case.
+- **naive**: ``benchmarks/naive.py``, the engine with a ``transitions.Machine`` built per case;
+- **engine.outcomes**: the engine's same judgement without the explanation (what ``batch --compact`` runs).
 
 All three run on the same validated cases (the Medicare cases of the synthetic mix, plus
 one fixed 20-event case), interleaved, GC on; the figure is the best of the repeats' mean
@@ -27,7 +28,7 @@ from benchmarks._common import DATE, print_table, ratio, settle_heap, synthetic_
 from benchmarks.floor import decide_floor
 from benchmarks.naive import NaiveEngine
 from scs_workflow.case import Case
-from scs_workflow.decision import Decision, Engine
+from scs_workflow.decision import Decision, Engine, Outcomes
 from scs_workflow.service import ServiceLine
 
 _FAILING = ("not_met", "insufficient")
@@ -37,6 +38,10 @@ def summary(d: Decision) -> tuple[str, list[tuple[str, str, list[str]]]]:
     """What the floor answers, read off a full decision."""
     return d.pathway_state, [(c.code, c.outcome.value, [r.id for r in c.criteria if r.status.value in _FAILING])
                              for c in d.codes]
+
+
+def _short(o: Outcomes) -> tuple[str, list[tuple[str, str, list[str]]]]:
+    return o.state, [(code, outcome.value, failing) for code, outcome, failing in o.codes]
 
 
 def timed(fn: Callable[[Case], Any], cases: list[Case], loops: int = 1) -> float:
@@ -62,15 +67,18 @@ def main() -> None:
     engine, naive = Engine(), NaiveEngine()
     variants: dict[str, Callable[[Case], Any]] = {
         "engine (shared machine)": lambda c: engine.decide(c, lines, DATE),
+        "engine.outcomes (no explanation)": lambda c: engine.outcomes(c, lines, DATE),
         "floor (hand-written)": lambda c: decide_floor(c, lines, DATE),
         "naive (Machine per case)": lambda c: naive.decide(c, lines, DATE),
     }
 
     floor_off = sum(summary(engine.decide(c, lines, DATE)) != decide_floor(c, lines, DATE) for c in cases)
+    fast_off = sum(summary(engine.decide(c, lines, DATE)) != _short(engine.outcomes(c, lines, DATE)) for c in cases)
     naive_off = sum(summary(engine.decide(c, lines, DATE)) != summary(naive.decide(c, lines, DATE)) for c in cases)
     events = sum(len(c.events) for c in cases) / len(cases)
     print(f"{len(cases)} Medicare cases, {events:.1f} events on average; codes {args.codes}; date {DATE}")
-    print(f"disagreements with the engine (state, outcome, failing criteria): floor {floor_off}, naive {naive_off}")
+    print(f"disagreements with the engine (state, outcome, failing criteria): floor {floor_off}, naive {naive_off}, "
+          f"outcomes {fast_off}")
 
     settle_heap()
     mix: dict[str, list[float]] = {k: [] for k in variants}
