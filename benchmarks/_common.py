@@ -62,7 +62,7 @@ def machine_notes() -> list[str]:
 
 
 def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """A Markdown table (pastes into docs/benchmarks.md as is), then the machine notes."""
+    """A Markdown table (pastes into the README as is), then the machine notes."""
     cells = [[str(c) for c in r] for r in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
     print(f"\n## {title}\n")
