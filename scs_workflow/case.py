@@ -124,6 +124,19 @@ class PriorProcedure(_Event):
     kind: Literal["spine_surgery", "scs_trial", "scs_implant", "other"]
 
 
+class DiagnosisRecorded(_Event):
+    """A diagnosis made or revised during the episode (``date`` = when it was recorded).
+
+    The case's own ``diagnoses`` are those known when it was opened; these add to them
+    as of their date, so a later CRPS diagnosis counts only from then on.
+    """
+
+    type: Literal["diagnosis"] = "diagnosis"
+    code: Annotated[str, Field(pattern=r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$")]
+    onset: dt.date | None = Field(None, description="when the pain began, if known")
+    status: Literal["active", "resolved", "ruled_out"] = "active"
+
+
 class ExistingSystem(_Event):
     """A system implanted before the case was tracked (``date`` = when it was implanted).
 
@@ -259,7 +272,7 @@ class Authorization(_Event):
 
 Event = Annotated[
     ConservativeTherapy | PsychEvaluation | PhysicalExam | Imaging | PainScore | OdiScore | SubstanceUse
-    | CardiacDevice | Attestation | Complication | PriorProcedure | GeneratorStatus | ExistingSystem
+    | CardiacDevice | Attestation | Complication | PriorProcedure | GeneratorStatus | ExistingSystem | DiagnosisRecorded
     | TrialPlacement | TrialOutcome | LeadImplant | GeneratorImplant | IntegratedImplant | Programming
     | GeneratorReplacement | GeneratorRemoval | LeadRevision | LeadRemoval | Explant | Authorization,
     Field(discriminator="type"),

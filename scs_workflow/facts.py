@@ -247,17 +247,27 @@ def _pain(f: Facts) -> Evidence:
 
 
 @fact("pain_duration_months", "months since the pain began", "number",
-      "diagnosis with the date the pain began", reads=())
+      "diagnosis with the date the pain began", reads=("diagnosis",))
 def _pain_duration(f: Facts) -> Evidence:
-    onsets = [d.onset for d in f.view.case.diagnoses if d.onset is not None]
+    onsets = [d.onset for d in _diagnoses(f) if d.onset is not None]
     if not onsets:
         return Evidence(None)
     return Evidence(months_inclusive(min(onsets), f.as_of))
 
 
-@fact("diagnosis_codes", "ICD-10 diagnoses on the case", "list", "ICD-10 diagnosis codes", reads=())
+def _diagnoses(f: Facts) -> list[Any]:
+    """The case's diagnoses plus those recorded since, as of the date; the latest word on a code wins."""
+    latest: dict[str, Any] = {d.code: d for d in f.view.case.diagnoses}
+    for ev in f.events("diagnosis"):
+        latest[ev.code] = ev
+    return [d for d in latest.values() if not isinstance(d, c.DiagnosisRecorded) or d.status == "active"]
+
+
+@fact("diagnosis_codes", "ICD-10 diagnoses on the case", "list", "ICD-10 diagnosis codes",
+      reads=("diagnosis",))
 def _dx(f: Facts) -> Evidence:
-    return Evidence([d.code for d in f.view.case.diagnoses])
+    found = _diagnoses(f)
+    return Evidence([d.code for d in found], tuple(d.id for d in found if isinstance(d, c.DiagnosisRecorded)))
 
 
 @fact("active_substance_use", "active substance use", "bool", "substance use screening", reads=("substance_use",))

@@ -228,3 +228,18 @@ def test_events_after_the_date_of_service_are_excluded_and_said_so(engine):
     assert decision.pathway_state == "candidate"
     assert {h.event for h in decision.excluded_events} == {"trial_placement", "trial_outcome"}
     assert all("not yet part of the case" in h.reason for h in decision.excluded_events)
+
+
+def test_a_diagnosis_recorded_later_counts_from_its_date(decide_one):
+    p = Patient().diagnosis("M54.5").conservative_care().screened()  # axial low-back pain: not an indication
+    p.event("diagnosis", D(2026, 2, 20), code="M54.16", onset=D(2024, 1, 1))
+    before = decide_one(p.case(), "63650", D(2026, 2, 19))
+    after = decide_one(p.case(), "63650", D(2026, 2, 20))
+    assert before.outcome.value == "deny" and any("chronic_intractable_pain_dx" in r for r in before.reasons)
+    assert after.outcome.value == "approve"
+
+
+def test_a_ruled_out_diagnosis_no_longer_counts(decide_one):
+    p = trial_candidate()
+    p.event("diagnosis", D(2026, 2, 1), code="M96.1", status="ruled_out")
+    assert decide_one(p.case(), "63650", TRIAL_DAY).outcome.value == "deny"
