@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from . import __version__
 from .case import Case
 from .codes import CodeCatalog, default_catalog
-from .criteria import INSUFFICIENT, NOT_MET, CriterionJudge, Judgement, Status, compile_criterion
+from .criteria import INSUFFICIENT, NOT_MET, CriterionJudge, Judgement, Status, compile_criterion, leaves
 from .errors import RequestError
 from .facts import FACTS, CaseView, Facts
 from .pathway import Hop, Pathway, Replay, Step
@@ -356,8 +356,6 @@ def _unlock(
 
 
 def _docs_of(c: CriterionDef) -> str:
-    from .criteria import leaves
-
     names = dict.fromkeys(FACTS[leaf.fact].document for leaf in leaves(c.test))
     return "; ".join(names)
 
