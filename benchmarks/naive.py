@@ -74,7 +74,8 @@ class NaivePathway(Pathway):
 
         return guard
 
-    def replay(self, view: CaseView, as_of: dt.date, *, history_only: bool = True) -> Replay:
+    def replay(self, view: CaseView, as_of: dt.date, *, history_only: bool = True,
+               facts: Facts | None = None) -> Replay:
         model = CaseWrapper(view.case)
         Machine(model=model, states=[s.name for s in self.policy.states], initial=self.policy.initial,
                 transitions=self._specs, send_event=True)
@@ -96,7 +97,7 @@ class NaivePathway(Pathway):
                 self._milestones(model, day, steps)
             elif ev.type in self._watching.get(model.state, ()):
                 self._milestones(model, day, steps)
-        model.facts, model.memo = Facts(view, as_of, history_only=history_only), {}
+        model.facts, model.memo = facts or Facts(view, as_of, history_only=history_only), {}
         self._milestones(model, as_of, steps)
         return Replay(model.state, steps, excluded)
 

@@ -154,8 +154,8 @@ class Engine:
             self.catalog.lookup(line.code)  # unknown codes are input errors, before any work
         compiled = self.compiled(self.policy_for(case, date_of_service, policy))
         view = CaseView(case)
-        replay = compiled.pathway.replay(view, date_of_service)
         facts = Facts(view, date_of_service, history_only=True, requested=lines)
+        replay = compiled.pathway.replay(view, date_of_service, facts=facts)
         decisions = [self._decide_line(compiled, replay, facts.for_line(line), line) for line in lines]
         pol = compiled.policy
         return Decision(
@@ -178,8 +178,8 @@ class Engine:
             self.catalog.lookup(line.code)
         cp = self.compiled(self.policy_for(case, date_of_service, policy))
         view = CaseView(case)
-        state = cp.pathway.replay(view, date_of_service).state
         facts = Facts(view, date_of_service, history_only=True, requested=lines)
+        state = cp.pathway.replay(view, date_of_service, facts=facts).state
         out: list[tuple[str, Outcome, list[str]]] = []
         for line in lines:
             gated = self._gate(cp, state, facts.for_line(line), line)

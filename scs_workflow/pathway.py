@@ -106,7 +106,6 @@ class Pathway:
                     if t.trigger not in names:
                         names.append(t.trigger)
         self._watch = self._watches(policy)
-        self.final_states = {s.name for s in policy.states if s.final}
         self._hops = self._map()
         self._paths: dict[tuple[str, frozenset[str]], tuple[Hop, ...] | None] = {}
 
@@ -151,11 +150,13 @@ class Pathway:
 
     # --- replay -----------------------------------------------------------------------
 
-    def replay(self, view: CaseView, as_of: dt.date, *, history_only: bool = True) -> Replay:
+    def replay(self, view: CaseView, as_of: dt.date, *, history_only: bool = True,
+               facts: Facts | None = None) -> Replay:
         """Walk the case's events in date order as of *as_of*; nothing is silently dropped.
 
         Milestones are re-judged before every procedure (time may have made them true), after
-        every event that one of them reads, and once more as of *as_of*.
+        every event that one of them reads, and once more as of *as_of* — with *facts*, when the
+        caller already holds the facts of that date, so they are measured once.
         """
         walker = _Walker(self.policy.initial)
         steps: list[Step] = []
@@ -181,7 +182,7 @@ class Pathway:
                 self._settle(walker, day, facts, steps)
             elif ev.type in self._watch.get(walker.state, ()):
                 self._settle(walker, day, facts, steps)
-        self._settle(walker, as_of, Facts(view, as_of, history_only=history_only), steps)
+        self._settle(walker, as_of, facts or Facts(view, as_of, history_only=history_only), steps)
         return Replay(walker.state, steps, excluded)
 
     def _settle(self, walker: _Walker, day: dt.date, facts: Facts, steps: list[Step]) -> None:
