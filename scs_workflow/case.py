@@ -12,12 +12,74 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import CaseError, ClaimError, Problem
+
+# --- strict input: what a case file may say, and nothing guessed ---------------------------
+# The models are strict (``true`` is not a number, ``"8"`` is not a number, ``"yes"`` is not
+# a boolean, a number is not text) and refuse infinite and NaN values. JSON has no date
+# type, so dates and date-times are read from ISO text by the two types below, and only
+# from ISO text: no Unix timestamps, no "2026-01-02T00:00" for a date, nothing before 1900
+# or after 2100. New date fields must use ``Date`` / ``DateTime`` (a plain ``dt.date`` would
+# refuse the JSON text under strict mode).
+
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATETIME_TEXT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?")
+
+
+def _date_text(v: Any) -> Any:
+    if isinstance(v, str):
+        if not _DATE_TEXT.fullmatch(v):
+            raise ValueError(f"a date is written YYYY-MM-DD, not {v!r}")
+        try:
+            return dt.date.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"{v!r} is not a calendar date") from None
+    return v  # a date passes; anything else is refused by the strict date type
+
+
+def _datetime_text(v: Any) -> Any:
+    if isinstance(v, str):
+        if not _DATETIME_TEXT.fullmatch(v):
+            raise ValueError(f"a date-time is written YYYY-MM-DDThh:mm[:ss][+hh:mm], not {v!r}")
+        try:
+            return dt.datetime.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"{v!r} is not a calendar date and time") from None
+    return v
+
+
+def _in_range(v: Any) -> Any:
+    day = v.date() if isinstance(v, dt.datetime) else v
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"{day.isoformat()} is outside {EARLIEST.isoformat()}..{LATEST.isoformat()}")
+    return v
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(_in_range)]
+"""A calendar date from ISO text ``YYYY-MM-DD`` (or a ``date``), 1900-2100."""
+DateTime = Annotated[dt.datetime, BeforeValidator(_datetime_text), AfterValidator(_in_range)]
+"""A date-time from ISO text ``YYYY-MM-DDThh:mm[:ss[.ffffff]][Z|+hh:mm]`` (or a ``datetime``), 1900-2100."""
+
+STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+"""The configuration of every input model (case, service line, claim)."""
 
 Pain = Annotated[float, Field(ge=0, le=10, description="numeric rating scale, 0-10")]
 Count = Annotated[int, Field(ge=0)]
@@ -28,12 +90,12 @@ Waveform = Literal["tonic", "high_frequency", "burst", "dtm", "closed_loop"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
 
 class _Event(_Model):
     id: str = Field("", description="unique within the case; the store's idempotency key")
-    date: dt.date = Field(description="the date the event took effect (documented or performed)")
+    date: Date = Field(description="the date the event took effect (documented or performed)")
     note: str | None = Field(None, description="free text; never put identifiers here")
 
     #: procedures performed on the date of service are the service under review,
@@ -50,8 +112,8 @@ class ConservativeTherapy(_Event):
         "physical_therapy", "home_exercise", "medication", "injection", "chiropractic",
         "acupuncture", "psychological_therapy", "spine_surgery", "other",
     ]
-    start: dt.date
-    end: dt.date | None = Field(None, description="None while ongoing")
+    start: Date
+    end: Date | None = Field(None, description="None while ongoing")
     weeks: Count | None = None
     in_person: bool = True
     physician_supervised: bool = False
@@ -133,7 +195,7 @@ class DiagnosisRecorded(_Event):
 
     type: Literal["diagnosis"] = "diagnosis"
     code: Annotated[str, Field(pattern=r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$")]
-    onset: dt.date | None = Field(None, description="when the pain began, if known")
+    onset: Date | None = Field(None, description="when the pain began, if known")
     status: Literal["active", "resolved", "ruled_out"] = "active"
 
 
@@ -166,22 +228,38 @@ class _Procedure(_Event):
 
 class TrialPlacement(_Procedure):
     type: Literal["trial_placement"] = "trial_placement"
-    started_at: dt.datetime
+    started_at: DateTime = Field(description="when the trial began; on the placement's own date")
     leads: Annotated[int, Field(ge=1)]
     contacts: Count | None = None
     region: Region
     waveform: Waveform | None = None
 
+    @model_validator(mode="after")
+    def _on_its_date(self) -> TrialPlacement:
+        _same_day(self.started_at, self.date, "started_at")
+        return self
+
+
+def _same_day(moment: dt.datetime, day: dt.date, name: str) -> None:
+    """A trial's time stamp falls on its event's own date (the local date as written, offset or not)."""
+    if moment.date() != day:
+        raise ValueError(f"{name}: {moment.isoformat()} is not on the event's date {day.isoformat()}")
+
 
 class TrialOutcome(_Event):
     type: Literal["trial_outcome"] = "trial_outcome"
-    ended_at: dt.datetime
+    ended_at: DateTime = Field(description="when the trial ended; on the outcome's own date")
     baseline_pain: Pain | None = None
     trial_pain: Pain | None = None
     baseline_mme: Annotated[float, Field(ge=0)] | None = Field(None, description="morphine mg eq./day")
     trial_mme: Annotated[float, Field(ge=0)] | None = None
     function_improved: bool | None = None
     technical_failure: bool = False
+
+    @model_validator(mode="after")
+    def _on_its_date(self) -> TrialOutcome:
+        _same_day(self.ended_at, self.date, "ended_at")
+        return self
 
 
 class _Implant(_Procedure):
@@ -259,8 +337,8 @@ class Authorization(_Event):
     number: str = Field(min_length=1, description="authorization number or Medicare OPD UTN")
     program: Literal["prior_authorization", "medicare_opd"] = "prior_authorization"
     services: list[AuthorizedService] = Field(min_length=1)
-    valid_from: dt.date
-    valid_to: dt.date | None = Field(None, description="None: derived from the policy (OPD UTN: 120 days)")
+    valid_from: Date
+    valid_to: Date | None = Field(None, description="None: derived from the policy (OPD UTN: 120 days)")
     setting: Setting | None = None
 
     @model_validator(mode="after")
@@ -283,7 +361,7 @@ EVENT_TYPES: tuple[str, ...] = tuple(t.model_fields["type"].default for t in get
 
 class Diagnosis(_Model):
     code: Annotated[str, Field(pattern=r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$")]
-    onset: dt.date | None = Field(None, description="when the pain began, if known")
+    onset: Date | None = Field(None, description="when the pain began, if known")
 
 
 class Case(_Model):

@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
-from .case import Case, Setting, problems_from, read_json
+from .case import STRICT, Case, Date, Setting, problems_from, read_json
 from .coding import CHECKS as CODING_CHECKS
 from .decision import CodeDecision, Engine, Outcome, default_engine
 from .errors import ClaimError, Problem
@@ -42,11 +42,11 @@ _RANK = {Outcome.APPROVE: 0, Outcome.PEND: 1, Outcome.DENY: 2}
 class Claim(BaseModel):
     """What was billed (or is about to be) for one date of service."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
     claim_id: str | None = None
     case_id: str | None = Field(None, description="the case it is for; checked when given")
-    date_of_service: dt.date
+    date_of_service: Date
     place_of_service: Setting | None = Field(None, description="for every line that does not give its own")
     authorization_number: str | None = Field(None, description="authorization number or Medicare OPD UTN")
     lines: list[ServiceLine] = Field(min_length=1)

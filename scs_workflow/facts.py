@@ -14,9 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from dateutil.relativedelta import relativedelta
-
 from . import case as c
+from . import windows
 from .service import ServiceLine
 
 
@@ -127,14 +126,6 @@ class Facts:
         return self.view.upto(kind, self.as_of, self.history_only)
 
 
-def months_inclusive(start: dt.date, end: dt.date) -> int:
-    """Whole calendar months from *start* through *end*, both days counted (Jan 15-Jul 14 = 6)."""
-    if end < start:
-        return 0
-    span = relativedelta(end + dt.timedelta(days=1), start)
-    return span.years * 12 + span.months
-
-
 def _pct_less(before: float | None, after: float | None) -> float | None:
     """Per cent reduction, exact at the boundary (no 49.999... from binary floats)."""
     if before is None or after is None or before <= 0:
@@ -166,14 +157,41 @@ MODALITY = {
 }
 
 
+#: outcomes whose time counts as failed care: failed, partial relief (tried and unsatisfactory, NCD
+#: 160.7 (b)) and ongoing (still tried, not improved: counted up to the as-of date). An episode that
+#: ended "improved" is care that worked; "contraindicated" was never tried and has no duration.
+FAILED_CARE = ("failed", "partial_relief", "ongoing")
+
+
 def _care_months(f: Facts, supervised_only: bool) -> Evidence:
-    done = [t for t in f.events("conservative_therapy")
-            if t.outcome != "contraindicated" and (t.physician_supervised or not supervised_only)]
-    if not done:
+    """Calendar months covered by failed or ongoing therapies: the union of their intervals.
+
+    Each therapy covers ``start`` to ``end`` (an ongoing one: to the as-of date; nothing
+    after the as-of date counts), measured by :func:`scs_workflow.windows.months_covered`.
+    A failed therapy without an end date could have lasted anywhere from its start to the
+    as-of date: when that changes the whole months, the fact is unknown (pend for the dates).
+    """
+    tried = [t for t in f.events("conservative_therapy")
+             if t.outcome != "contraindicated" and (t.physician_supervised or not supervised_only)]
+    if not tried:
         return Evidence(None)
-    start = min(t.start for t in done)
-    end = max(min(t.end or f.as_of, f.as_of) for t in done)
-    return Evidence(months_inclusive(start, end), _ids(done))
+    known: list[windows.Block] = []
+    open_ended: list[windows.Block] = []
+    counted: list[Any] = []
+    for t in tried:
+        if t.outcome not in FAILED_CARE or t.start > f.as_of:
+            continue
+        counted.append(t)
+        if t.end is not None:
+            known.append((t.start, min(t.end, f.as_of)))
+        elif t.outcome == "ongoing":
+            known.append((t.start, f.as_of))
+        else:
+            open_ended.append((t.start, f.as_of))
+    least = windows.months_covered(known)
+    if open_ended and windows.months_covered(known + open_ended) != least:
+        return Evidence(None, _ids(counted))
+    return Evidence(least, _ids(counted) or _ids(tried))
 
 
 @fact("conservative_care_months", "conservative care, calendar months", "number",
@@ -252,7 +270,7 @@ def _pain_duration(f: Facts) -> Evidence:
     onsets = [d.onset for d in _diagnoses(f) if d.onset is not None]
     if not onsets:
         return Evidence(None)
-    return Evidence(months_inclusive(min(onsets), f.as_of))
+    return Evidence(windows.months_between(min(onsets), f.as_of))
 
 
 def _diagnoses(f: Facts) -> list[Any]:
@@ -341,13 +359,13 @@ def _trial_documented(f: Facts) -> Evidence:
 @fact("trial_hours", "length of the last trial, hours", "number", "trial start and end date-times",
       reads=("trial_placement", "trial_outcome"))
 def _trial_hours(f: Facts) -> Evidence:
-    return _trial_value(f, lambda p, o: round((o.ended_at - p.started_at).total_seconds() / 3600, 4))
+    return _trial_value(f, lambda p, o: windows.trial_length_hours(p.started_at, o.ended_at))
 
 
 @fact("trial_days", "length of the last trial, days", "number", "trial start and end date-times",
       reads=("trial_placement", "trial_outcome"))
 def _trial_days(f: Facts) -> Evidence:
-    return _trial_value(f, lambda p, o: round((o.ended_at - p.started_at).total_seconds() / 86400, 4))
+    return _trial_value(f, lambda p, o: windows.trial_length_days(p.started_at, o.ended_at))
 
 
 @fact("trial_pain_reduction_pct", "pain reduction during the last trial, %", "number",
@@ -472,7 +490,7 @@ def _since_implant(f: Facts) -> Evidence:
     if not placed:
         return Evidence(None)
     first = placed[-1]
-    return Evidence((f.as_of - first.date).days, (first.id,))
+    return Evidence(windows.days_between(first.date, f.as_of), (first.id,))
 
 
 @fact("days_since_last_programming", "days since the last analysis or programming", "number",
@@ -481,7 +499,7 @@ def _since_programming(f: Facts) -> Evidence:
     sessions = f.events("programming")
     if not sessions:
         return Evidence(None)
-    return Evidence((f.as_of - sessions[-1].date).days, (sessions[-1].id,))
+    return Evidence(windows.days_between(sessions[-1].date, f.as_of), (sessions[-1].id,))
 
 
 @fact("implant_on_service_date", "an implant is performed on the date of service", "bool",

@@ -6,16 +6,16 @@ import re
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from .case import Region, Setting, Waveform
+from .case import STRICT, Region, Setting, Waveform
 from .errors import RequestError
 
 
 class ServiceLine(BaseModel):
     """One code asked for on a date of service (a PA request item or a claim line)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT  # as the case: "2" is not a number of units, true is not text
 
     code: str
     use: str | None = Field(None, description="what the code is for, e.g. 63650 trial or permanent; "

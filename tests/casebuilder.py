@@ -12,6 +12,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from scs_workflow import Case, parse_case
+from scs_workflow.windows import add_months
 
 D = dt.date
 TRIAL_DAY = D(2026, 3, 2)
@@ -42,8 +43,15 @@ class Patient:
 
     def conservative_care(self, months: int = 8, end: dt.date = D(2025, 12, 31), *, supervised: bool = True,
                           days_short: int = 0) -> Patient:
-        """Physical therapy that failed, spanning exactly *months* calendar months ending on *end*."""
-        start = end + dt.timedelta(days=1) - relativedelta(months=months) + dt.timedelta(days=days_short)
+        """Physical therapy that failed, spanning exactly *months* calendar months ending on *end*.
+
+        The start is the latest day from which *end* is *months* calendar months away
+        (scs_workflow.windows: 2024-02-10 + 6 months = 2024-08-10); *days_short* moves it later.
+        """
+        start = end - relativedelta(months=months)
+        while add_months(start + dt.timedelta(days=1), months) <= end:
+            start += dt.timedelta(days=1)
+        start += dt.timedelta(days=days_short)
         return self.event("conservative_therapy", end, kind="physical_therapy", start=start, end=end,
                           weeks=12, in_person=True, physician_supervised=supervised, outcome="failed")
 

@@ -23,14 +23,14 @@ def test_one_day_short_of_six_months_is_not(decide_one):
     assert care.status.value == "not_met" and "CPB 0194" in care.citation and "5 (needs ≥ 6)" in care.message
 
 
-def test_six_months_counts_calendar_months_inclusive():
-    from scs_workflow.facts import months_inclusive
+def test_six_months_counts_calendar_months_from_the_start_date():
+    from scs_workflow.windows import months_between
 
-    assert months_inclusive(D(2025, 1, 15), D(2025, 7, 14)) == 6
-    assert months_inclusive(D(2025, 1, 15), D(2025, 7, 13)) == 5
-    # month ends clamp (dateutil): Aug 31 + 6 months = Feb 28, so six months run through Feb 27
-    assert months_inclusive(D(2025, 8, 31), D(2026, 2, 26)) == 5
-    assert months_inclusive(D(2025, 8, 31), D(2026, 2, 27)) == 6
+    assert months_between(D(2025, 1, 15), D(2025, 7, 15)) == 6
+    assert months_between(D(2025, 1, 15), D(2025, 7, 14)) == 5
+    # month ends clamp (dateutil): Aug 31 + 6 months = Feb 28, so six months are reached on Feb 28
+    assert months_between(D(2025, 8, 31), D(2026, 2, 27)) == 5
+    assert months_between(D(2025, 8, 31), D(2026, 2, 28)) == 6
 
 
 def test_odi_21_is_enough_20_is_not(decide_one):
@@ -46,11 +46,11 @@ def neuropathic(pain: float, onset: D) -> Patient:
 
 
 def test_neuropathic_pain_needs_5_of_10_for_12_months(decide_one):
-    # the trial day is 2026-03-02: pain since 2025-03-03 is 12 months counted inclusively
-    ok = decide_one(neuropathic(5, D(2025, 3, 3)).case(), "63650", TRIAL_DAY)
+    # the trial day is 2026-03-02: pain since 2025-03-02 is 12 calendar months (2025-03-02 + 12 months)
+    ok = decide_one(neuropathic(5, D(2025, 3, 2)).case(), "63650", TRIAL_DAY)
     assert ok.outcome.value == "approve"
-    mild = decide_one(neuropathic(4.9, D(2025, 3, 3)).case(), "63650", TRIAL_DAY)
-    recent = decide_one(neuropathic(5, D(2025, 3, 4)).case(), "63650", TRIAL_DAY)  # 11 months
+    mild = decide_one(neuropathic(4.9, D(2025, 3, 2)).case(), "63650", TRIAL_DAY)
+    recent = decide_one(neuropathic(5, D(2025, 3, 3)).case(), "63650", TRIAL_DAY)  # 11 months and 364 days
     assert mild.outcome.value == "deny" and recent.outcome.value == "deny"
 
 
