@@ -141,10 +141,13 @@ def longest_months_in_days(days: int) -> int:
 
 @cache
 def _longest_span(months: int) -> int:
-    """The longest *months* calendar months can be, in days: tried from every start of a leap cycle."""
-    first = dt.date(2000, 1, 1)  # 2000-2003: every phase of the leap-year cycle, 2000 itself a leap year
-    return max((add_months(first + dt.timedelta(days=n), months) - (first + dt.timedelta(days=n))).days
-               for n in range(4 * 366))
+    """The longest *months* calendar months can be, in days.
+
+    A start whose day the end month lacks is clamped to an earlier end, so the longest spans
+    start on a 1st: try each month of 2000-2003 (every phase of the leap cycle; 2000 is a leap year).
+    """
+    starts = [dt.date(2000 + n // 12, n % 12 + 1, 1) for n in range(48)]
+    return max((add_months(start, months) - start).days for start in starts)
 
 
 # --- days ---------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def events(draw: Any) -> dict[str, Any]:
                                                               "extenuating_circumstances"]))},
         "trial_placement": lambda: {"started_at": at.isoformat(), "leads": draw(st.integers(1, 3)),
                                     "region": "thoracic"},
-        "trial_outcome": lambda: {"ended_at": (at + dt.timedelta(hours=draw(st.integers(0, 300)))).isoformat(),
+        "trial_outcome": lambda: {"ended_at": (at + dt.timedelta(hours=draw(st.integers(-8, 15)))).isoformat(),
                                   "baseline_pain": draw(st.integers(0, 10)), "trial_pain": draw(st.integers(0, 10)),
                                   "technical_failure": draw(st.booleans())},
         "lead_implant": lambda: {"approach": draw(st.sampled_from(["percutaneous", "paddle"])), "leads": 2},

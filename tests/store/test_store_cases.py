@@ -81,7 +81,7 @@ def test_a_cross_event_rule_applies_to_the_case_with_the_new_event(store: CaseSt
     store.append(case_id, {"id": "tr-1", "type": "trial_placement", "date": "2026-05-04",
                            "started_at": "2026-05-04T09:30:00", "leads": 2, "region": "thoracic"}, by=INTAKE)
     with pytest.raises(CaseError) as err:
-        store.append(case_id, {"id": "to-1", "type": "trial_outcome", "date": "2026-05-05",
+        store.append(case_id, {"id": "to-1", "type": "trial_outcome", "date": "2026-05-04",
                                "ended_at": "2026-05-04T08:00:00"}, by=INTAKE)
     problem = err.value.problems[0]
     assert problem.where == "$.ended_at" and "event 'tr-1'" in problem.message
