@@ -44,32 +44,35 @@ _DATETIME_TEXT = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?")
 
 
+# the messages never echo the value: error records and logs carry no case data
+
+
 def _date_text(v: Any) -> Any:
     if isinstance(v, str):
         if not _DATE_TEXT.fullmatch(v):
-            raise ValueError(f"a date is written YYYY-MM-DD, not {v!r}")
+            raise ValueError("a date is written YYYY-MM-DD")
         try:
             return dt.date.fromisoformat(v)
         except ValueError:
-            raise ValueError(f"{v!r} is not a calendar date") from None
+            raise ValueError("not a calendar date (YYYY-MM-DD)") from None
     return v  # a date passes; anything else is refused by the strict date type
 
 
 def _datetime_text(v: Any) -> Any:
     if isinstance(v, str):
         if not _DATETIME_TEXT.fullmatch(v):
-            raise ValueError(f"a date-time is written YYYY-MM-DDThh:mm[:ss][+hh:mm], not {v!r}")
+            raise ValueError("a date-time is written YYYY-MM-DDThh:mm[:ss][+hh:mm]")
         try:
             return dt.datetime.fromisoformat(v)
         except ValueError:
-            raise ValueError(f"{v!r} is not a calendar date and time") from None
+            raise ValueError("not a calendar date and time (YYYY-MM-DDThh:mm)") from None
     return v
 
 
 def _in_range(v: Any) -> Any:
     day = v.date() if isinstance(v, dt.datetime) else v
     if not EARLIEST <= day <= LATEST:
-        raise ValueError(f"{day.isoformat()} is outside {EARLIEST.isoformat()}..{LATEST.isoformat()}")
+        raise ValueError(f"dates run from {EARLIEST.isoformat()} to {LATEST.isoformat()}")
     return v
 
 
@@ -243,7 +246,7 @@ class TrialPlacement(_Procedure):
 def _same_day(moment: dt.datetime, day: dt.date, name: str) -> None:
     """A trial's time stamp falls on its event's own date (the local date as written, offset or not)."""
     if moment.date() != day:
-        raise ValueError(f"{name}: {moment.isoformat()} is not on the event's date {day.isoformat()}")
+        raise ValueError(f"{name}: not on the date of its event (the trial's time stamps fall on the events' dates)")
 
 
 class TrialOutcome(_Event):

@@ -26,6 +26,7 @@ from .edits import (
     UnitsPerArray,
 )
 from .findings import ClaimContext, Hit, exception_documented, finding
+from .windows import days_between, within_global
 
 #: every case event that is a surgical procedure with a CPT code (see procedure_codes)
 SURGICAL_EVENTS = ["trial_placement", "lead_implant", "integrated_implant", "generator_implant",
@@ -230,8 +231,8 @@ def check_global_period_modifier(e: GlobalPeriodModifier, ctx: ClaimContext) -> 
     for ev in ctx.history(e.within_global_of):
         codes = procedure_codes(ev, ctx)
         days = _global_days(e.global_days, codes)
-        day = (dos - ev.date).days
-        if days is not None and 0 <= day <= days:
+        day = days_between(ev.date, dos)
+        if days is not None and within_global(ev.date, dos, days):
             code = next(c for c in codes if e.global_days.get(c) == days)
             inside.append((ev, code, days, day))
     if e.only_after:

@@ -22,6 +22,7 @@ from typing import Any
 from .case import Authorization
 from .edits import AuthorizationMatch, AuthorizationRequired, AuthorizationValidity
 from .findings import ClaimContext, Hit, finding
+from .windows import valid_through as _valid_through
 
 
 def _codes(auth: Authorization) -> dict[str, int]:
@@ -128,7 +129,7 @@ def check_match(e: AuthorizationMatch, ctx: ClaimContext) -> list[Hit]:
 
 def valid_through(auth: Authorization, valid_days: int) -> dt.date:
     """The last valid day: the decision date is day 0, so day *valid_days* is still valid."""
-    return auth.date + dt.timedelta(days=valid_days)
+    return _valid_through(auth.date, valid_days)
 
 
 def check_validity(e: AuthorizationValidity, ctx: ClaimContext) -> list[Hit]:
