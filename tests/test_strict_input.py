@@ -198,18 +198,21 @@ def _json_type(v: Any) -> str:
 _ANY_JSON = st.one_of(
     st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
     st.lists(st.integers(0, 3), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
-_FIELDS = [(i, k) for i, ev in enumerate(_VALID["events"]) for k, v in ev.items() if k != "type" and v is not None]
+_FIELDS = ([("events", i, k) for i, ev in enumerate(_VALID["events"]) for k, v in ev.items()
+            if k != "type" and v is not None]
+           + [("diagnoses", 0, k) for k, v in _VALID["diagnoses"][0].items() if v is not None]
+           + [(k, None, None) for k in ("case_id", "patient_ref", "policy", "events", "diagnoses")])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(_FIELDS), _ANY_JSON)
 def test_strict_input_a_value_of_the_wrong_type_is_a_located_error_never_a_guess(field, value):
-    i, key = field
-    original = _VALID["events"][i][key]
-    if _json_type(value) == _json_type(original) or (key == "code" and isinstance(value, int)):
-        return  # same JSON type (or a code written as a number): not this property
+    top, i, key = field
     data = copy.deepcopy(_VALID)
-    data["events"][i][key] = value
+    holder, name, where = (data, top, f"$.{top}") if i is None else (data[top][i], key, f"$.{top}[{i}].{key}")
+    if _json_type(value) == _json_type(holder[name]) or (name == "code" and isinstance(value, int)):
+        return  # same JSON type (or a code written as a number): not this property
+    holder[name] = value
     with pytest.raises(CaseError) as err:
         parse_case(data)
-    assert any(p.where.startswith(f"$.events[{i}].{key}") for p in err.value.problems), err.value.problems
+    assert any(p.where.startswith(where) for p in err.value.problems), err.value.problems
