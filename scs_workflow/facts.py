@@ -194,13 +194,14 @@ def _care_months(f: Facts, supervised_only: bool) -> Evidence:
     return Evidence(least, _ids(counted) or _ids(tried))
 
 
-@fact("conservative_care_months", "conservative care, calendar months", "number",
+@fact("conservative_care_months", "failed or ongoing conservative care, calendar months covered", "number",
       "conservative therapy records with start and end dates", reads=("conservative_therapy",))
 def _conservative_months(f: Facts) -> Evidence:
     return _care_months(f, supervised_only=False)
 
 
-@fact("supervised_conservative_care_months", "physician-supervised conservative care, calendar months",
+@fact("supervised_conservative_care_months",
+      "failed or ongoing physician-supervised conservative care, calendar months covered",
       "number", "physician-supervised conservative therapy records with dates", reads=("conservative_therapy",))
 def _supervised_months(f: Facts) -> Evidence:
     return _care_months(f, supervised_only=True)

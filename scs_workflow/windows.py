@@ -1,9 +1,9 @@
 """Time windows: how the engine counts months, days and hours, stated once.
 
 The numbers (6 months, 30 days, 120 days...) are policy parameters and live in the
-YAML with their citations; *how* they are counted lives here, and every fact and
-claim edit counts through these functions. Each window has a day 0 and says
-whether its ends are inside it:
+YAML with their citations; *how* they are counted lives here. The facts count through
+these functions, and so do the claim edits' global-period and authorization-validity
+checks. Each window has a day 0 and says whether its ends are inside it:
 
 =============================  ===================  =========================================  ==========
 window                         day 0 / start        inside the window                          source
@@ -25,6 +25,12 @@ global period (10 / 90 days)   the surgery day      days 0-10 are in a 10-day gl
 authorization validity         the decision date    day 0 through day 120 for an OPD UTN;      Palmetto,
 (OPD UTN 120 days)                                  day 121 is out (:func:`valid_through`)     D
 =============================  ===================  =========================================  ==========
+
+**Trial length (design choice D)** is elapsed clock time, not calendar days: a trial placed
+on Monday at 14:00 and removed on Thursday at 09:00 lasted 2.8 days, short of Aetna's 3.
+
+**90-day globals**: CMS counts the day before the surgery too; the window here starts on
+the day of surgery (day 0), as the claim edits have always done.
 
 **Calendar months (design choice D).** None of the policies defines "N months"; we
 read it as a person's age is read: *N* months after 2024-02-10 is 2024-08-10, and a

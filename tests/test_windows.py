@@ -111,3 +111,12 @@ def test_opd_utn_is_valid_through_day_120():
     assert not valid_on(decided, D(2026, 5, 6), 120)
     assert valid_on(decided, decided, 120)
     assert not valid_on(decided, D(2026, 1, 4), 120)  # before the decision
+
+
+def test_the_module_examples_run():
+    import doctest
+
+    import scs_workflow.windows
+
+    failures, tried = doctest.testmod(scs_workflow.windows)
+    assert failures == 0 and tried >= 4
