@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -39,7 +38,6 @@ from .errors import CaseError, ClaimError, Problem
 
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2100, 12, 31)
-_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATETIME_TEXT = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?")
 
@@ -48,14 +46,16 @@ _DATETIME_TEXT = re.compile(
 
 
 def _date_text(v: Any) -> Any:
-    if isinstance(v, str):
-        if not _DATE_TEXT.fullmatch(v):
+    if isinstance(v, str):  # the cheap shape test first: this runs for every date of every case
+        if len(v) != 10 or v[4] != "-" or v[7] != "-" or not v.isascii():
             raise ValueError("a date is written YYYY-MM-DD")
         try:
-            return dt.date.fromisoformat(v)
+            v = dt.date.fromisoformat(v)
         except ValueError:
             raise ValueError("not a calendar date (YYYY-MM-DD)") from None
-    return v  # a date passes; anything else is refused by the strict date type
+    if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+        _in_range(v)
+    return v  # anything else is refused by the strict date type
 
 
 def _datetime_text(v: Any) -> Any:
@@ -63,22 +63,22 @@ def _datetime_text(v: Any) -> Any:
         if not _DATETIME_TEXT.fullmatch(v):
             raise ValueError("a date-time is written YYYY-MM-DDThh:mm[:ss][+hh:mm]")
         try:
-            return dt.datetime.fromisoformat(v)
+            v = dt.datetime.fromisoformat(v)
         except ValueError:
             raise ValueError("not a calendar date and time (YYYY-MM-DDThh:mm)") from None
+    if isinstance(v, dt.datetime):
+        _in_range(v.date())
     return v
 
 
-def _in_range(v: Any) -> Any:
-    day = v.date() if isinstance(v, dt.datetime) else v
+def _in_range(day: dt.date) -> None:
     if not EARLIEST <= day <= LATEST:
         raise ValueError(f"dates run from {EARLIEST.isoformat()} to {LATEST.isoformat()}")
-    return v
 
 
-Date = Annotated[dt.date, BeforeValidator(_date_text), AfterValidator(_in_range)]
+Date = Annotated[dt.date, BeforeValidator(_date_text)]
 """A calendar date from ISO text ``YYYY-MM-DD`` (or a ``date``), 1900-2100."""
-DateTime = Annotated[dt.datetime, BeforeValidator(_datetime_text), AfterValidator(_in_range)]
+DateTime = Annotated[dt.datetime, BeforeValidator(_datetime_text)]
 """A date-time from ISO text ``YYYY-MM-DDThh:mm[:ss[.ffffff]][Z|+hh:mm]`` (or a ``datetime``), 1900-2100."""
 
 STRICT = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
