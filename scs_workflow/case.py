@@ -34,15 +34,13 @@ from .errors import CaseError, ClaimError, Problem
 # type, so dates and date-times are read from ISO text by the two types below, and only
 # from ISO text: no Unix timestamps, no "2026-01-02T00:00" for a date, nothing before 1900
 # or after 2100. New date fields must use ``Date`` / ``DateTime`` (a plain ``dt.date`` would
-# refuse the JSON text under strict mode).
+# refuse the JSON text under strict mode). The messages never echo the value: error records
+# and logs carry no case data.
 
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2100, 12, 31)
 _DATETIME_TEXT = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?")
-
-
-# the messages never echo the value: error records and logs carry no case data
 
 
 def _date_text(v: Any) -> Any:
