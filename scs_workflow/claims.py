@@ -89,6 +89,8 @@ class _Out(BaseModel):
 class LineResult(_Out):
     line: int = Field(description="1-based, as on the claim")
     code: str
+    family: str = Field(description="the code's catalog family (leads, generator, supply, imaging_guidance...), "
+                                    "or em for an E/M line")
     units: int
     modifiers: list[str]
     place_of_service: str | None
@@ -148,11 +150,12 @@ def check_claim(case: Case, claim: Claim, engine: Engine | None = None, *, polic
     for edit in [e for e in on if e.kind not in FOLLOWING]:
         for i, f in CHECKS[edit.kind](edit, ctx):
             found[i][1 if edit.kind in RECONCILE_CHECKS else 0].append(f)
-    ctx.outcomes = [_line(i, ln, gates[i], *found[i]).outcome for i, ln in enumerate(lines)]
+    ctx.outcomes = [_line(i, ln, "", gates[i], *found[i]).outcome for i, ln in enumerate(lines)]
     for edit in [e for e in on if e.kind in FOLLOWING]:
         for i, f in CHECKS[edit.kind](edit, ctx):
             found[i][0].append(f)
-    results = [_line(i, ln, gates[i], *found[i]) for i, ln in enumerate(lines)]
+    families = ["em" if ln.code in em else engine.catalog.entry(ln.code).family for ln in lines]
+    results = [_line(i, ln, families[i], gates[i], *found[i]) for i, ln in enumerate(lines)]
     return ClaimResult(
         claim_id=claim.claim_id, case_id=case.case_id, policy_id=pol.id, policy_version=pol.version,
         policy_lineage=pol.lineage, date_of_service=dos, authorization_number=claim.authorization_number,
@@ -166,7 +169,7 @@ def _worst(outcomes: list[Outcome]) -> Outcome:
     return max(outcomes, key=_RANK.__getitem__, default=Outcome.APPROVE)
 
 
-def _line(i: int, line: ServiceLine, gate: CodeDecision | None, edits: list[Finding],
+def _line(i: int, line: ServiceLine, family: str, gate: CodeDecision | None, edits: list[Finding],
           recon: list[Finding]) -> LineResult:
     outcomes = [Outcome(f.outcome) for f in edits + recon] + ([gate.outcome] if gate else [])
     todo = list(dict.fromkeys(f"{f.todo}: {f.message}" for f in edits + recon))
@@ -174,7 +177,7 @@ def _line(i: int, line: ServiceLine, gate: CodeDecision | None, edits: list[Find
         todo.append(("clinical review: " if gate.outcome is Outcome.DENY else "medical necessity: ")
                     + (gate.reasons[0] if gate.reasons else gate.outcome.value))
     return LineResult(
-        line=i + 1, code=line.code, units=line.units, modifiers=list(line.modifiers),
+        line=i + 1, code=line.code, family=family, units=line.units, modifiers=list(line.modifiers),
         place_of_service=line.place_of_service, outcome=_worst(outcomes),
         requires_clinical_review=gate is not None and gate.outcome is Outcome.DENY,
         gate=gate, edits=edits, reconciliation=recon, todo=todo,

@@ -25,8 +25,8 @@ class Supply(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    item: Literal["electrode", "lead", "trial_lead", "generator", "receiver", "programmer",
-                  "external_components", "extension"]
+    item: Literal["lead", "generator", "receiver", "programmer", "external_components", "extension"] = Field(
+        description="what it supplies; codes of one item in other settings are its counterparts")
     unit: Literal["contact", "lead", "device"] = Field(
         description="one unit is one electrode contact, one lead (array), or one device")
     settings: list[Setting] = Field(min_length=1, description="the places of service whose claims use this code")

@@ -355,7 +355,7 @@ def check_supply_setting(e: SupplySetting, ctx: ClaimContext) -> list[Hit]:
         same = sorted(c for c, info in (ctx.catalog or _catalog()).codes.items()
                       if info.supply is not None and info.supply.item == supply.item and pos in info.supply.settings)
         fix = (f"bill the {pos} device code ({' or '.join(same)}) instead" if same
-               else f"no {supply.item.replace('_', ' ')} device code is billed on a {pos} claim: remove it")
+               else f"no {supply.item.replace('_', ' ')} device code is billed on {pos} claims: remove it")
         hits.append((i, finding(e, f"{code} is the device code of {' and '.join(supply.settings)} claims; this "
                                    f"line is billed in {pos}: {fix}")))
     return hits
@@ -410,14 +410,10 @@ def check_needs_procedure(e: NeedsProcedure, ctx: ClaimContext) -> list[Hit]:
         if not mine:
             if done:
                 continue
-            if e.with_:
-                recorded = f", and none is recorded on {ctx.date_of_service.isoformat()}" if e.with_events else ""
-                msg = (f"{code} is billed without a procedure that uses it: no {' or '.join(e.with_)} on this "
-                       f"claim{recorded}: bill it with its procedure or remove line {i + 1}")
-            else:
-                msg = (f"{code} is an add-on billed without its primary procedure: no SCS code is one; send the "
-                       f"primary procedure's record or remove line {i + 1}")
-            hits.append((i, finding(e, msg)))
+            recorded = f", and none is recorded on {ctx.date_of_service.isoformat()}" if e.with_events else ""
+            hits.append((i, finding(e, f"{code} is billed without a procedure that uses it: no "
+                                       f"{' or '.join(e.with_) or 'such procedure'} on this claim{recorded}: "
+                                       f"bill it with its procedure or remove line {i + 1}")))
             continue
         if ctx.outcomes is None:
             continue  # judged again once the other lines have their outcomes

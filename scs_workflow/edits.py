@@ -331,10 +331,16 @@ class NeedsProcedure(_Edit):
     """
 
     kind: Literal["needs_procedure"] = "needs_procedure"
-    with_: list[str] = Field([], alias="with", description="CODE or CODE:use; empty: no SCS code is its procedure")
+    with_: list[str] = Field([], alias="with", description="claim lines that use it: CODE or CODE:use")
     with_events: list[str] = Field([], description="case procedures on the date of service that use it")
 
     _with_codes = field_validator("with_", mode="before")(classmethod(lambda cls, v: _text_codes(v)))
+
+    @model_validator(mode="after")
+    def _some_procedure(self) -> NeedsProcedure:
+        if not self.with_ and not self.with_events:
+            raise ValueError("give the procedures that use the line: with (codes) and/or with_events")
+        return self
 
     def code_refs(self) -> list[str]:
         return list(self.with_)
