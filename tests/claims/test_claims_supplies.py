@@ -245,3 +245,34 @@ def test_the_catalog_gives_each_supply_its_setting_and_unit():
     assert all("hopd" not in s.settings for c, s in supplies.items() if c.startswith("L"))
     assert supplies["L8680"].unit == "contact" and supplies["C1778"].unit == "lead"
     assert all(not codes[c].gated and codes[c].verified is False for c in supplies)
+
+
+# --- the policy and the command line -----------------------------------------------------------------
+
+
+def test_a_supply_edit_naming_a_procedure_code_is_a_policy_error(tmp_path):
+    from scs_workflow import PolicyError
+
+    from .conftest import pack_engine
+
+    body = """edits:
+  - id: my_supply_edit
+    kind: supply_setting
+    text: "device code set"
+    cite: "test"
+    confidence: D
+    verified: false
+    codes: ["63650"]
+    action: correct_claim
+"""
+    with pytest.raises(PolicyError, match="63650 is not a device supply code"):
+        pack_engine(tmp_path, body).library.get("testpack")
+
+
+def test_decide_on_the_command_line_refuses_a_supply_code_with_exit_2():
+    from click.testing import CliRunner
+
+    from scs_workflow.cli import main
+
+    result = CliRunner().invoke(main, ["decide", "examples/fbss-strong-trial.json", "--code", "L8680x16"])
+    assert result.exit_code == 2 and "L8680 is a device supply code" in result.stderr
