@@ -150,7 +150,7 @@ def check_claim(case: Case, claim: Claim, engine: Engine | None = None, *, polic
     for edit in [e for e in on if e.kind not in FOLLOWING]:
         for i, f in CHECKS[edit.kind](edit, ctx):
             found[i][1 if edit.kind in RECONCILE_CHECKS else 0].append(f)
-    ctx.outcomes = [_line(i, ln, "", gates[i], *found[i]).outcome for i, ln in enumerate(lines)]
+    ctx.outcomes = [_outcome(gates[i], *found[i]) for i in range(len(lines))]
     for edit in [e for e in on if e.kind in FOLLOWING]:
         for i, f in CHECKS[edit.kind](edit, ctx):
             found[i][0].append(f)
@@ -169,16 +169,19 @@ def _worst(outcomes: list[Outcome]) -> Outcome:
     return max(outcomes, key=_RANK.__getitem__, default=Outcome.APPROVE)
 
 
+def _outcome(gate: CodeDecision | None, edits: list[Finding], recon: list[Finding]) -> Outcome:
+    return _worst([Outcome(f.outcome) for f in edits + recon] + ([gate.outcome] if gate else []))
+
+
 def _line(i: int, line: ServiceLine, family: str, gate: CodeDecision | None, edits: list[Finding],
           recon: list[Finding]) -> LineResult:
-    outcomes = [Outcome(f.outcome) for f in edits + recon] + ([gate.outcome] if gate else [])
     todo = list(dict.fromkeys(f"{f.todo}: {f.message}" for f in edits + recon))
     if gate is not None and gate.outcome is not Outcome.APPROVE:
         todo.append(("clinical review: " if gate.outcome is Outcome.DENY else "medical necessity: ")
                     + (gate.reasons[0] if gate.reasons else gate.outcome.value))
     return LineResult(
         line=i + 1, code=line.code, family=family, units=line.units, modifiers=list(line.modifiers),
-        place_of_service=line.place_of_service, outcome=_worst(outcomes),
+        place_of_service=line.place_of_service, outcome=_outcome(gate, edits, recon),
         requires_clinical_review=gate is not None and gate.outcome is Outcome.DENY,
         gate=gate, edits=edits, reconciliation=recon, todo=todo,
     )

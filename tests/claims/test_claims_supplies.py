@@ -276,3 +276,19 @@ def test_decide_on_the_command_line_refuses_a_supply_code_with_exit_2():
 
     result = CliRunner().invoke(main, ["decide", "examples/fbss-strong-trial.json", "--code", "L8680x16"])
     assert result.exit_code == 2 and "L8680 is a device supply code" in result.stderr
+
+
+def test_a_gate_for_a_supply_code_is_a_policy_error(tmp_path):
+    from scs_workflow import PolicyError
+    from scs_workflow.policy_checks import check_policy
+
+    from .conftest import pack_engine
+
+    body = 'gates:\n  "L8680":\n    - {use: device, states: [candidate]}\n'
+    try:
+        policy = pack_engine(tmp_path, body).library.get("testpack")
+    except PolicyError as err:
+        problems = str(err)
+    else:
+        problems = "\n".join(str(p) for p in check_policy(policy))
+    assert "gate for L8680, a claim-only supply code" in problems
