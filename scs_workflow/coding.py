@@ -352,7 +352,7 @@ def check_supply_setting(e: SupplySetting, ctx: ClaimContext) -> list[Hit]:
         if supply is None or pos in supply.settings:
             continue
         code = ctx.lines[i].code
-        same = sorted(c for c, info in (ctx.catalog or _catalog()).codes.items()
+        same = sorted(c for c, info in ctx.code_catalog().codes.items()
                       if info.supply is not None and info.supply.item == supply.item and pos in info.supply.settings)
         fix = (f"bill the {pos} device code ({' or '.join(same)}) instead" if same
                else f"no {supply.item.replace('_', ' ')} device code is billed on {pos} claims: remove it")
@@ -423,14 +423,9 @@ def check_needs_procedure(e: NeedsProcedure, ctx: ClaimContext) -> list[Hit]:
         names = " and ".join(f"{ctx.lines[j].code} (line {j + 1})" for j in mine)
         state = "refused" if best == "deny" else "pending"
         hits.append((i, finding(e, f"{code} goes with {names}, which is {state}: the line follows its "
-                                   "procedure (correct or resolve that line first)", outcome=best)))
+                                   "procedure (correct or resolve that line first)", outcome=best,
+                                action=None if best == "deny" else "send_documentation")))
     return hits
-
-
-def _catalog() -> Any:
-    from .codes import default_catalog
-
-    return default_catalog()
 
 
 CHECKS: dict[str, Callable[[Any, ClaimContext], list[Hit]]] = {

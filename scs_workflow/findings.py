@@ -70,11 +70,14 @@ class ClaimContext:
     #: other lines (``needs_procedure``) run, None before
     outcomes: list[Outcome] | None = None
 
-    def info(self, i: int) -> CodeInfo:
-        """The catalog entry of line *i*'s code."""
+    def code_catalog(self) -> CodeCatalog:
         from .codes import default_catalog
 
-        return (self.catalog or default_catalog()).entry(self.lines[i].code)
+        return self.catalog or default_catalog()
+
+    def info(self, i: int) -> CodeInfo:
+        """The catalog entry of line *i*'s code."""
+        return self.code_catalog().entry(self.lines[i].code)
 
     def use_of(self, i: int) -> str | None:
         gate = self.gates[i]
