@@ -209,7 +209,7 @@ def test_supply_pends_with_its_pending_procedure():
     result = check(trialled().case(), claim(DOS, PERMANENT, "63685", "L8680x16"))
     assert result.for_code("63650").outcome is Outcome.PEND
     f = finding(result, "L8680", "lead_supply_with_lead_procedure")
-    assert f.outcome == "pend" and "pending" in f.message
+    assert f.outcome == "pend" and "pending" in f.message and f.action == "send_documentation"
 
 
 def test_replacement_only_external_components_at_implant_are_part_of_the_generator():
