@@ -12,7 +12,10 @@ the policy's coding edits and authorization reconciliation, and says what to do:
 
 A line's outcome is the worst of its gate and its findings (deny > pend > approve).
 Only a deny that comes from the gate asks for clinical review; a coding deny asks for a
-corrected claim. E/M lines (the codes of the policy's ``em_same_day`` edits) have no gate.
+corrected claim. Lines without a gate are judged by the edits alone: E/M lines (the codes of
+the policy's ``em_same_day`` edits) and the catalog's claim-only codes (device supplies such as
+L8680 or C1778, imaging guidance such as 77003). Edits that follow other lines (a device supply
+goes with its procedure: ``coding.FOLLOWING``) run last, on the other lines' outcomes.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from . import __version__
 from .case import STRICT, Case, Date, Setting, problems_from, read_json
 from .coding import CHECKS as CODING_CHECKS
+from .coding import FOLLOWING
 from .decision import CodeDecision, Engine, Outcome, default_engine
 from .errors import ClaimError, Problem
 from .facts import CaseView
@@ -85,12 +89,15 @@ class _Out(BaseModel):
 class LineResult(_Out):
     line: int = Field(description="1-based, as on the claim")
     code: str
+    family: str = Field(description="the code's catalog family (leads, generator, supply, imaging_guidance...), "
+                                    "or em for an E/M line")
     units: int
     modifiers: list[str]
     place_of_service: str | None
     outcome: Outcome
     requires_clinical_review: bool = Field(description="the deny comes from medical necessity (the gate)")
-    gate: CodeDecision | None = Field(description="the pathway gate; None for an E/M line")
+    gate: CodeDecision | None = Field(description="the pathway gate; None for a line without one "
+                                                  "(E/M, device supply, imaging guidance)")
     edits: list[Finding]
     reconciliation: list[Finding]
     todo: list[str] = Field(description="what to do, in order: from the findings, then the gate")
@@ -130,21 +137,25 @@ def check_claim(case: Case, claim: Claim, engine: Engine | None = None, *, polic
     pol = engine.policy_for(case, dos, policy)
     em = em_codes(pol)
     lines = claim.service_lines()
-    gated = [i for i, ln in enumerate(lines) if ln.code not in em]
-    for i in gated:
-        engine.catalog.lookup(lines[i].code)  # an unknown code is an input error
+    # an unknown code is an input error; E/M and claim-only codes (supplies, imaging) have no gate
+    gated = [i for i, ln in enumerate(lines) if ln.code not in em and engine.catalog.entry(ln.code).gated]
     decision = engine.decide(case, [lines[i] for i in gated], dos, policy=pol.key)
     gates: list[CodeDecision | None] = [None] * len(lines)
     for i, gate in zip(gated, decision.codes, strict=True):
         gates[i] = gate
-    ctx = ClaimContext(case, CaseView(case), pol, dos, lines, gates, claim.authorization_number)
+    ctx = ClaimContext(case, CaseView(case), pol, dos, lines, gates, claim.authorization_number, engine.catalog)
 
     found: list[tuple[list[Finding], list[Finding]]] = [([], []) for _ in lines]
     on = [e for e in pol.edits.values() if e.enabled]
-    for edit in on:
+    for edit in [e for e in on if e.kind not in FOLLOWING]:
         for i, f in CHECKS[edit.kind](edit, ctx):
             found[i][1 if edit.kind in RECONCILE_CHECKS else 0].append(f)
-    results = [_line(i, ln, gates[i], *found[i]) for i, ln in enumerate(lines)]
+    ctx.outcomes = [_outcome(gates[i], *found[i]) for i in range(len(lines))]
+    for edit in [e for e in on if e.kind in FOLLOWING]:
+        for i, f in CHECKS[edit.kind](edit, ctx):
+            found[i][0].append(f)
+    families = ["em" if ln.code in em else engine.catalog.entry(ln.code).family for ln in lines]
+    results = [_line(i, ln, families[i], gates[i], *found[i]) for i, ln in enumerate(lines)]
     return ClaimResult(
         claim_id=claim.claim_id, case_id=case.case_id, policy_id=pol.id, policy_version=pol.version,
         policy_lineage=pol.lineage, date_of_service=dos, authorization_number=claim.authorization_number,
@@ -158,16 +169,19 @@ def _worst(outcomes: list[Outcome]) -> Outcome:
     return max(outcomes, key=_RANK.__getitem__, default=Outcome.APPROVE)
 
 
-def _line(i: int, line: ServiceLine, gate: CodeDecision | None, edits: list[Finding],
+def _outcome(gate: CodeDecision | None, edits: list[Finding], recon: list[Finding]) -> Outcome:
+    return _worst([Outcome(f.outcome) for f in edits + recon] + ([gate.outcome] if gate else []))
+
+
+def _line(i: int, line: ServiceLine, family: str, gate: CodeDecision | None, edits: list[Finding],
           recon: list[Finding]) -> LineResult:
-    outcomes = [Outcome(f.outcome) for f in edits + recon] + ([gate.outcome] if gate else [])
     todo = list(dict.fromkeys(f"{f.todo}: {f.message}" for f in edits + recon))
     if gate is not None and gate.outcome is not Outcome.APPROVE:
         todo.append(("clinical review: " if gate.outcome is Outcome.DENY else "medical necessity: ")
                     + (gate.reasons[0] if gate.reasons else gate.outcome.value))
     return LineResult(
-        line=i + 1, code=line.code, units=line.units, modifiers=list(line.modifiers),
-        place_of_service=line.place_of_service, outcome=_worst(outcomes),
+        line=i + 1, code=line.code, family=family, units=line.units, modifiers=list(line.modifiers),
+        place_of_service=line.place_of_service, outcome=_outcome(gate, edits, recon),
         requires_clinical_review=gate is not None and gate.outcome is Outcome.DENY,
         gate=gate, edits=edits, reconciliation=recon, todo=todo,
     )

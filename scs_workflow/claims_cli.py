@@ -18,6 +18,8 @@ from .claims import ClaimResult, check_claim, load_claim
 from .decision import Outcome
 
 _COLOUR = {Outcome.APPROVE: "green", Outcome.PEND: "yellow", Outcome.DENY: "red"}
+#: what the gate column says for a line without a gate
+_NO_GATE = {"em": "E/M", "supply": "supply", "imaging_guidance": "imaging"}
 
 
 @click.command("check-claim")
@@ -49,7 +51,7 @@ def render_claim(r: ClaimResult, out: Console) -> None:
     table.add_column("edits fired", no_wrap=True)
     table.add_column("to do")
     for ln in r.lines:
-        gate = ln.gate.outcome.value if ln.gate else "E/M"
+        gate = ln.gate.outcome.value if ln.gate else _NO_GATE.get(ln.family, "-")
         findings = ln.edits + ln.reconciliation
         todo = list(dict.fromkeys(f.todo for f in findings))
         if ln.requires_clinical_review:

@@ -1,5 +1,5 @@
 """The coding edit kinds: units, lifetime limits, bundling, modifiers, global periods, frequency,
-place of service and documentation.
+place of service, documentation, and the lines without a gate (device supplies, imaging guidance).
 
 Each check reads one edit's data (:mod:`.edits`) and the claim in context, and returns the
 lines it fires on. No code, number or citation is written here: they come from the edit.
@@ -21,8 +21,11 @@ from .edits import (
     LifetimeLimit,
     MaxUnits,
     ModifierNotAllowed,
+    NeedsProcedure,
     PlaceOfService,
     RepeatAfterFailure,
+    SupplySetting,
+    SupplyUnits,
     UnitsPerArray,
 )
 from .findings import ClaimContext, Hit, exception_documented, finding
@@ -340,6 +343,92 @@ def check_documentation(e: Documentation, ctx: ClaimContext) -> list[Hit]:
     return [(i, finding(e, f"{ctx.lines[i].code}: {msg}")) for i in idx]
 
 
+# --- device supplies and add-ons: lines without a gate ----------------------------------------
+
+
+def check_supply_setting(e: SupplySetting, ctx: ClaimContext) -> list[Hit]:
+    hits: list[Hit] = []
+    for i in ctx.indexes(e.codes):
+        supply, pos = ctx.info(i).supply, ctx.lines[i].place_of_service
+        if supply is None or pos in supply.settings:
+            continue
+        code = ctx.lines[i].code
+        same = sorted(c for c, info in ctx.code_catalog().codes.items()
+                      if info.supply is not None and info.supply.item == supply.item and pos in info.supply.settings)
+        fix = (f"bill the {pos} device code ({' or '.join(same)}) instead" if same
+               else f"no {supply.item.replace('_', ' ')} device code is billed on {pos} claims: remove it")
+        hits.append((i, finding(e, f"{code} is the device code of {' and '.join(supply.settings)} claims; this "
+                                   f"line is billed in {pos}: {fix}")))
+    return hits
+
+
+def check_supply_units(e: SupplyUnits, ctx: ClaimContext) -> list[Hit]:
+    by_unit: dict[str, list[int]] = {}
+    for i in ctx.indexes(e.codes):
+        supply = ctx.info(i).supply
+        if supply is not None and supply.unit != "device":
+            by_unit.setdefault(supply.unit, []).append(i)
+    if not by_unit:
+        return []
+    done = ctx.today(e.events)
+    if done:
+        leads: int = sum(ev.leads for ev in done)
+        known = all(ev.contacts is not None for ev in done)
+        contacts = sum(ev.contacts for ev in done) if known else None
+        source = ", ".join(f"the {ev.type.replace('_', ' ')} {ev.id}" for ev in done)
+    else:
+        procs = ctx.indexes(e.procedures)
+        if not procs:
+            return []  # no lead placed on the claim or that day: the needs_procedure edits say so
+        leads = sum(ctx.lines[j].units for j in procs)
+        known = all(ctx.lines[j].contacts is not None for j in procs)
+        contacts = sum(ctx.lines[j].contacts or 0 for j in procs) if known else None
+        source = ", ".join(f"{ctx.lines[j].code} (line {j + 1})" for j in procs)
+    hits: list[Hit] = []
+    for unit, idx in by_unit.items():
+        placed = leads if unit == "lead" else contacts
+        if placed is None:
+            hits += [(i, finding(e, f"{ctx.lines[i].code} is billed one unit per {unit}, but {source} does not "
+                                    "give the contacts placed: send the operative report with the number of contacts",
+                                 outcome="pend", action="send_documentation")) for i in idx]
+            continue
+        for i, total in _running_over(ctx, idx, lambda i: ctx.lines[i].units, placed):
+            hits.append((i, finding(e, f"{ctx.lines[i].code}: {_plural(total, unit)} billed on "
+                                       f"{ctx.date_of_service.isoformat()} (one unit per {unit}), but {source} "
+                                       f"placed {_plural(placed, unit)}: bill at most {placed}")))
+    return hits
+
+
+_OUTCOME_RANK = {"approve": 0, "pend": 1, "deny": 2}
+
+
+def check_needs_procedure(e: NeedsProcedure, ctx: ClaimContext) -> list[Hit]:
+    hits: list[Hit] = []
+    parents = ctx.indexes(e.with_)
+    done = ctx.today(e.with_events) if e.with_events else []
+    for i in ctx.indexes(e.codes):
+        code, mine = ctx.lines[i].code, [j for j in parents if j != i]
+        if not mine:
+            if done:
+                continue
+            recorded = f", and none is recorded on {ctx.date_of_service.isoformat()}" if e.with_events else ""
+            hits.append((i, finding(e, f"{code} is billed without a procedure that uses it: no "
+                                       f"{' or '.join(e.with_) or 'such procedure'} on this claim{recorded}: "
+                                       f"bill it with its procedure or remove line {i + 1}")))
+            continue
+        if ctx.outcomes is None:
+            continue  # judged again once the other lines have their outcomes
+        best = min((ctx.outcomes[j].value for j in mine), key=_OUTCOME_RANK.__getitem__)
+        if best == "approve":
+            continue
+        names = " and ".join(f"{ctx.lines[j].code} (line {j + 1})" for j in mine)
+        state = "refused" if best == "deny" else "pending"
+        hits.append((i, finding(e, f"{code} goes with {names}, which is {state}: the line follows its "
+                                   "procedure (correct or resolve that line first)", outcome=best,
+                                action=None if best == "deny" else "send_documentation")))
+    return hits
+
+
 CHECKS: dict[str, Callable[[Any, ClaimContext], list[Hit]]] = {
     "max_units": check_max_units,
     "units_per_array": check_units_per_array,
@@ -352,6 +441,11 @@ CHECKS: dict[str, Callable[[Any, ClaimContext], list[Hit]]] = {
     "frequency": check_frequency,
     "place_of_service": check_place_of_service,
     "documentation": check_documentation,
+    "supply_setting": check_supply_setting,
+    "supply_units": check_supply_units,
+    "needs_procedure": check_needs_procedure,
 }
+#: kinds judged after every other edit, with the other lines' outcomes (``ClaimContext.outcomes``)
+FOLLOWING: frozenset[str] = frozenset({"needs_procedure"})
 
-__all__ = ["CHECKS", "SURGICAL_EVENTS", "procedure_codes"]
+__all__ = ["CHECKS", "FOLLOWING", "SURGICAL_EVENTS", "procedure_codes"]

@@ -295,6 +295,60 @@ class Documentation(_Edit):
         return [((e,), f) for e in self.events for f in self.items]
 
 
+# --- device supplies and other lines without a gate -----------------------------------------
+
+
+class SupplySetting(_Edit):
+    """A device supply line uses the code set of the claim's setting (the catalog's ``supply.settings``)."""
+
+    kind: Literal["supply_setting"] = "supply_setting"
+
+
+class SupplyUnits(_Edit):
+    """Units of device supplies are at most what was placed that day: contacts or leads, per the
+    catalog's ``supply.unit``. The count comes from the case's records of the day (``events``), or
+    else from the claim's ``procedures`` lines (their units are leads, their ``contacts`` contacts).
+    """
+
+    kind: Literal["supply_units"] = "supply_units"
+    procedures: list[str] = Field(min_length=1, description="claim lines that place leads: CODE or CODE:use")
+    events: list[str] = Field(min_length=1, description="case records of a lead placement, with leads and contacts")
+
+    def code_refs(self) -> list[str]:
+        return list(self.procedures)
+
+    def event_refs(self) -> list[str]:
+        return list(self.events)
+
+    def field_refs(self) -> list[tuple[tuple[str, ...], str]]:
+        return [((e,), f) for e in self.events for f in ("leads", "contacts")]
+
+
+class NeedsProcedure(_Edit):
+    """The line is paid only with a procedure that uses it: a ``with`` line on the claim or a
+    ``with_events`` record that day. When every such line on the claim is refused (or pends), the
+    line follows them: it is judged after the other lines (see :mod:`.claims`).
+    """
+
+    kind: Literal["needs_procedure"] = "needs_procedure"
+    with_: list[str] = Field([], alias="with", description="claim lines that use it: CODE or CODE:use")
+    with_events: list[str] = Field([], description="case procedures on the date of service that use it")
+
+    _with_codes = field_validator("with_", mode="before")(classmethod(lambda cls, v: _text_codes(v)))
+
+    @model_validator(mode="after")
+    def _some_procedure(self) -> NeedsProcedure:
+        if not self.with_ and not self.with_events:
+            raise ValueError("give the procedures that use the line: with (codes) and/or with_events")
+        return self
+
+    def code_refs(self) -> list[str]:
+        return list(self.with_)
+
+    def event_refs(self) -> list[str]:
+        return list(self.with_events)
+
+
 # --- authorizations (checked in reconcile.py) -----------------------------------------
 
 
@@ -334,7 +388,7 @@ EditDef = Annotated[
     Union[  # noqa: UP007
         MaxUnits, UnitsPerArray, LifetimeLimit, RepeatAfterFailure, Bundle, ModifierNotAllowed,
         GlobalPeriodModifier, EmSameDay, PlaceOfService, Frequency, Documentation,
-        AuthorizationRequired, AuthorizationMatch, AuthorizationValidity,
+        SupplySetting, SupplyUnits, NeedsProcedure, AuthorizationRequired, AuthorizationMatch, AuthorizationValidity,
     ],
     Field(discriminator="kind"),
 ]

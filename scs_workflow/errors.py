@@ -9,6 +9,7 @@ that the CLI (and later the HTTP API) maps to an exit status or problem type::
     ├── CaseError                   a case file fails validation (``.errors`` lists JSON paths)
     ├── UnknownCode                 a requested code is not in the code catalog (input error)
     ├── RequestError                a request names a use its code does not have (input error)
+    │   └── ClaimOnlyCode           a request names a device supply or imaging code (claim-only)
     ├── StoreError                  the case store failed (see scs_workflow.store)
     │   ├── ConcurrencyConflict     an append expected a stale case version
     │   ├── NotFound                no such case / request
@@ -86,6 +87,20 @@ class RequestError(ScsWorkflowError):
     """A request is malformed: e.g. ``63650:implant`` when 63650's uses are trial/permanent."""
 
     code = "request_invalid"
+
+
+class ClaimOnlyCode(RequestError):
+    """A PA request names a claim-only code (a device supply or imaging guidance): it has no gate."""
+
+    code = "claim_only_code"
+
+    def __init__(self, code_value: str, family: str) -> None:
+        self.requested = code_value
+        self.family = family
+        what = "a device supply code" if family == "supply" else "an imaging-guidance code"
+        super().__init__(f"{code_value} is {what}: it has no medical-necessity gate and is not requested "
+                         "for prior authorization; bill it on the claim with its procedure (check-claim "
+                         "judges it by the policy's edits)")
 
 
 class StoreError(ScsWorkflowError):

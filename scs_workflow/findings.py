@@ -19,7 +19,8 @@ from .facts import CaseView
 from .service import ServiceLine
 
 if TYPE_CHECKING:
-    from .decision import CodeDecision
+    from .codes import CodeCatalog, CodeInfo
+    from .decision import CodeDecision, Outcome
     from .policy import Policy
 
 
@@ -64,6 +65,19 @@ class ClaimContext:
     lines: list[ServiceLine]
     gates: list[CodeDecision | None]
     authorization_number: str | None
+    catalog: CodeCatalog | None = None
+    #: each line's outcome from its gate and the other edits; set before the edits that follow
+    #: other lines (``needs_procedure``) run, None before
+    outcomes: list[Outcome] | None = None
+
+    def code_catalog(self) -> CodeCatalog:
+        from .codes import default_catalog
+
+        return self.catalog or default_catalog()
+
+    def info(self, i: int) -> CodeInfo:
+        """The catalog entry of line *i*'s code."""
+        return self.code_catalog().entry(self.lines[i].code)
 
     def use_of(self, i: int) -> str | None:
         gate = self.gates[i]

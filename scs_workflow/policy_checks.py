@@ -73,6 +73,8 @@ def check_policy(policy: Policy) -> list[Problem]:
             add(key, f"gate for unknown code {code!r}")
         elif not info.in_pathway:
             add(key, f"gate for {code}, which is outside the SCS pathway")
+        elif not info.gated:
+            add(key, f"gate for {code}, a claim-only {info.family} code: the edits judge it, not a gate")
         seen_uses: set[str] = set()
         for use in uses:
             if use.use in seen_uses:
@@ -98,6 +100,12 @@ def check_policy(policy: Policy) -> list[Problem]:
                 add(key, f"criterion {cid}: {msg}")
     for eid, msg in _edit_problems(policy, set(catalog.codes)):
         add(f"edits.{eid}", f"edit {eid}: {msg}")
+    for eid, edit in policy.edits.items():  # the supply kinds read the catalog's `supply` of each code
+        if edit.kind in ("supply_setting", "supply_units"):
+            for code in edit.codes:
+                info = catalog.codes.get(code)
+                if info is not None and info.supply is None:
+                    add(f"edits.{eid}", f"edit {eid}: {code} is not a device supply code of the catalog")
     return out
 
 

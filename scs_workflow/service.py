@@ -48,7 +48,8 @@ class ServiceLine(BaseModel):
 
     @classmethod
     def parse(cls, text: str, **extra: Any) -> ServiceLine:
-        """``63650``, ``63650x2`` (two units) or ``63650x2:permanent`` (and what it is for)."""
+        """``63650``, ``63650x2`` (two units) or ``63650x2:permanent`` (and what it is for);
+        HCPCS Level II codes too (``L8680x16``)."""
         m = _NOTATION.match(text.strip())
         if m is None:
             raise RequestError(f"{text!r}: write CODE[xUNITS][:USE], e.g. 63650x2:permanent")
@@ -58,7 +59,8 @@ class ServiceLine(BaseModel):
             raise RequestError(f"{text!r}: {err.errors()[0]['msg']}") from None
 
 
-_NOTATION = re.compile(r"^(?P<code>[0-9]{4}[0-9A-Za-z])(?:[xX](?P<units>[0-9]+))?(?::(?P<use>[a-z_]+))?$")
+_NOTATION = re.compile(r"^(?P<code>[0-9]{4}[0-9A-Za-z]|[A-Za-z][0-9]{4})"  # CPT, or HCPCS Level II (L8680)
+                       r"(?:[xX](?P<units>[0-9]+))?(?::(?P<use>[a-z_]+))?$")
 
 
 def as_lines(codes: Sequence[str | ServiceLine]) -> list[ServiceLine]:

@@ -55,8 +55,9 @@ def test_a_claim_for_another_case_is_refused():
 
 
 def test_a_code_neither_scs_nor_em_is_an_input_error():
+    # 77003 used to be the example here; it is now a known claim-only (imaging guidance) code
     with pytest.raises(UnknownCode):
-        check(trialled().case(), claim(DOS, "63650x2:permanent", "77003"))
+        check(trialled().case(), claim(DOS, "63650x2:permanent", "62321"))
 
 
 def test_the_line_outcome_is_the_worst_of_gate_and_edits():
