@@ -445,7 +445,8 @@ class Pathway:
 
 
 def _owed(check: GuardCheck) -> tuple[str, ...] | None:
-    """The criteria that block *check* for lack of evidence only; None if one is decided against it."""
+    """The criteria that block *check* for lack of evidence only (none: it passes); None if one is
+    decided against it."""
     n = len(check.transition.requires)
     owed = []
     for i, (cid, j) in enumerate(check.results):
@@ -455,7 +456,7 @@ def _owed(check: GuardCheck) -> tuple[str, ...] | None:
         if j.status is not INSUFFICIENT:
             return None
         owed.append(cid)
-    return tuple(owed) or None
+    return tuple(owed)
 
 
 def _held_hop(check: GuardCheck, owed: tuple[str, ...], source: str) -> Hop:
