@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from .errors import CaseError, ClaimError, Problem
 
@@ -468,6 +468,17 @@ def read_json(path: str | Path, error: type[CaseError] | type[ClaimError], what:
         raise error(f"{p}: cannot read {what} file: {err.strerror}") from None
     except json.JSONDecodeError as err:
         raise error(f"{p}: not JSON", [Problem(f"line {err.lineno} column {err.colno}", err.msg)]) from None
+
+
+_EVENT: TypeAdapter[Any] = TypeAdapter(Event)
+
+
+def parse_event(data: Any) -> Any:
+    """Validate one event on its own (no rule that spans events): for comparing records."""
+    try:
+        return _EVENT.validate_python(data)
+    except ValidationError as err:
+        raise CaseError("invalid event", problems_from(err)) from None
 
 
 def load_case(path: str | Path) -> Case:
