@@ -222,7 +222,7 @@ class Pathway:
         rejected, and facts stop reading it.
         """
         view = view.known(as_of)  # corrections recorded after as_of are not known yet
-        walk = _Walk(_Walker(self.policy.initial), view)
+        walk = _Walk(self._new_walker(), view)
         excluded: list[Step] = []
         for ev in view.ordered:
             day = ev.date
@@ -362,6 +362,12 @@ class Pathway:
                  and hop.source in t.source)
         return _owed(GuardCheck(t, False, results))
 
+    def _new_walker(self) -> _Walker:
+        return _Walker(self.policy.initial)
+
+    def _trigger(self, walker: _Walker, trigger: str) -> bool:
+        return bool(self.machine.events[trigger].trigger(walker))
+
     def _settle(self, walker: _Walker, day: dt.date, facts: Facts, steps: list[Step]) -> None:
         """Take every documentation milestone the facts now support."""
         for _ in range(len(self.policy.states)):
@@ -383,7 +389,7 @@ class Pathway:
         before = walker.state
         ctx = walker.ctx = _Context(facts)
         try:
-            applied = self.machine.events[trigger].trigger(walker)
+            applied = self._trigger(walker, trigger)
         except MachineError:
             sources = sorted(self.machine.events[trigger].transitions)
             return _Fired(Step(event_id, trigger, day, before, before, False,
