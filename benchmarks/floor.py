@@ -362,6 +362,18 @@ def _replay(events: list[Any], day: dt.date) -> _Walked:
                     deficits.extend(c for hop in route for c in hop if st[c] == INSUFFICIENT)
             elif (kind, state) in MOVES:
                 applied, after = True, MOVES[(kind, state)]
+            elif ev.procedure and held and state == "trial_active":  # on credit through the held outcome
+                for dest, owed_req, owed_rnm in held:
+                    if kind == "trial_placement":
+                        ok = dest == "trial_technical_failure" or (
+                            dest == "trial_failed" and _status(extenuating.value) == MET)
+                        target = "trial_active"
+                    else:
+                        ok, target = (kind, dest) in MOVES, MOVES.get((kind, dest), "")
+                    if ok:
+                        applied, after = True, target
+                        deficits.extend((*owed_req, *owed_rnm))
+                        break
             if applied:
                 restate = {} if ev.procedure else {kind: (state, after)}
                 state, held = after, ()

@@ -320,8 +320,9 @@ class Pathway:
         return frozenset(kinds)
 
     def _on_credit(self, walk: _Walk, ev: Any, day: dt.date) -> Step | None:
-        """A procedure that cannot follow the state: take the milestones it skipped on credit, if
-        only missing documentation blocks them (a milestone that is not met is never skipped)."""
+        """A procedure that cannot follow the state: take the milestones it skipped (and a held
+        transition, e.g. a trial outcome without its figures) on credit, if only missing
+        documentation blocks them; a milestone that is not met is never skipped."""
         walker, facts = walk.walker, walk.facts(day)
         sources = set(self.machine.events[ev.type].transitions)
         start = walker.state
@@ -329,8 +330,9 @@ class Pathway:
         queue: deque[tuple[str, list[tuple[Hop, tuple[str, ...]]]]] = deque([(start, [])])
         while queue:
             state, path = queue.popleft()
-            for hop in self.hops_from(state):
-                if not hop.auto or hop.dest in seen:
+            held = [h for h in walk.awaiting if h.source == state]
+            for hop in [h for h in self.hops_from(state) if h.auto] + held:
+                if hop.dest in seen:
                     continue
                 crits = self._owed_by(hop, facts)
                 if crits is None:
@@ -341,7 +343,8 @@ class Pathway:
                     fired = self._fire(walker, ev.type, ev.id, day, facts, explain=True)
                     if fired.step.applied:
                         for h, owed in route:
-                            walk.steps.append(Step(None, h.trigger, day, h.source, h.dest, True,
+                            held_id = walk.awaiting_event[1] if walk.awaiting_event and h in walk.awaiting else None
+                            walk.steps.append(Step(held_id, h.trigger, day, h.source, h.dest, True,
                                                    f"on credit for {ev.id}: {', '.join(owed)} not documented yet"))
                             walk.deficits.extend(Deficit(cid, ev.id, day, h.trigger) for cid in owed)
                         return Step(ev.id, ev.type, day, start, walker.state, True, fired.step.reason)

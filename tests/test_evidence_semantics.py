@@ -316,3 +316,15 @@ def test_regression_as_of_date_milestone_with_ongoing_therapy(engine, decide_one
     assert decide_one(p.case(), "63650", on).outcome.value == "approve"
     early = decide_one(p.case(), "63650", SCREENING_DAY)  # 5 months on the screening day: not yet
     assert early.outcome.value != "approve" and early.pathway_state == "intake"
+
+
+def test_an_implant_after_a_trial_outcome_without_figures_stays_in_the_pathway_and_pends(engine, decide_one):
+    # the trial's figures never came, but the permanent leads were placed: the implant is real,
+    # the held trial outcome is taken on credit, and what follows pends for the trial figures
+    p = trial_candidate().trial(pain=(8, 6), mme=None).implanted(D(2026, 3, 20))
+    replay = replay_of(engine, p, DOS)
+    assert replay.state == "system_implanted" and not replay.rejected
+    assert [x.criterion for x in replay.deficits] == ["trial_relief"]
+    d = decide_one(p.case(), "95972", DOS)
+    assert d.outcome.value == "pend" and "trial outcome with baseline and trial analgesic use (MME)" in \
+        d.missing_documents
