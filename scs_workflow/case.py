@@ -398,7 +398,13 @@ def corrected(events: list[Any], known_on: dt.date | None = None) -> tuple[list[
 
 
 def _amended(ev: Any, replacement: dict[str, Any]) -> Any:
-    return type(ev).model_validate({**ev.model_dump(mode="json"), **replacement})
+    """*ev* with *replacement*'s fields, validated as JSON exactly as a case file's record is."""
+    merged = {**ev.model_dump(mode="json"), **replacement}
+    return type(ev).model_validate_json(json.dumps(merged, default=_iso))
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
 
 
 def _check_corrections(events: list[Any]) -> None:
