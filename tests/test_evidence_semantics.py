@@ -154,13 +154,25 @@ def test_rejected_implant_not_counted(engine, decide_one):
     assert decide_one(p.case(), "63655", DOS).outcome.value == "approve"
 
 
+def test_rejected_implant_not_counted_by_the_claim_edits(engine):
+    from scs_workflow.claims import Claim, check_claim
+
+    p = trial_candidate()
+    p.event("lead_implant", D(2026, 2, 2), approach="paddle", leads=1, setting="asc")  # rejected: no trial yet
+    p.trial()
+    c = Claim.model_validate({"date_of_service": DOS.isoformat(), "place_of_service": "asc",
+                              "lines": [{"code": "63655"}]})
+    line = check_claim(p.case(), c, engine).lines[0]
+    assert "paddle_once_per_lifetime" not in {f.edit for f in line.edits}
+
+
 def test_prior_paddle_counts(engine, decide_one):
     p = trial_candidate().trial()
     p.event("prior_procedure", D(2019, 5, 1), kind="scs_implant", approach="paddle")
     replay = replay_of(engine, p, DOS)
     assert replay.facts.get("paddle_implants").value == 1
     d = decide_one(p.case(), "63655", DOS)
-    assert d.outcome.value == "deny" and any(r.startswith("paddle_once not_met") for r in d.reasons)
+    assert d.outcome.value == "deny" and any("paddle" in r for r in d.reasons)
 
 
 def test_prior_percutaneous_implant_is_not_a_paddle(decide_one):
