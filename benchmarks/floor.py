@@ -7,7 +7,10 @@ outcome and the ids of the criteria that fail or lack evidence. It reads the eve
 directly: no facts, no criteria closures, no ``transitions``, no explanation, no
 pydantic output. It follows ``workflows/medicare.yaml`` as of this writing, including
 the replay rules of :mod:`scs_workflow.pathway` (milestones are judged before and after
-every procedure, after every event a milestone reads, and as of the date of service).
+every procedure, after every event a milestone reads, and as of the date of service; a
+trial placed before its milestones were documented is taken on credit, a trial outcome
+without its figures is held, a rejected event is read by no fact, records of one date
+that disagree are insufficient, the latest trial outcome counts).
 ``tests/bench/test_bench_floor.py`` checks it against the engine on the synthetic
 Medicare mix, so a policy change that the floor does not follow fails a test.
 """
@@ -116,12 +119,13 @@ def _route(start: str, targets: frozenset[str]) -> list[tuple[str, str, str, boo
     return None
 
 
-def _choose(code: str, state: str) -> tuple[str, tuple[str, ...], bool, bool]:
-    """(use, criteria to judge, fits, by paperwork only) for *code* in *state*: worked out once per pair."""
+def _choose(code: str, state: str) -> tuple[str, tuple[str, ...], bool, bool, frozenset[str], tuple[str, ...]]:
+    """(use, criteria to judge, fits, by paperwork only, the use's states, the gate's own criteria)
+    for *code* in *state*: worked out once per pair."""
     uses = GATES[code]
     for use, states, crits in uses:
         if state in states:
-            return use, crits, True, True
+            return use, crits, True, True, states, crits
     best: tuple[int, int, int] | None = None
     for i, (_, states, _) in enumerate(uses):
         path = _route(state, states)
@@ -129,13 +133,14 @@ def _choose(code: str, state: str) -> tuple[str, tuple[str, ...], bool, bool]:
             key = (0 if all(h[3] for h in path) else 1, len(path), i)
             best = key if best is None or key[:2] < best[:2] else best
     if best is None:
-        return uses[0][0], uses[0][2], False, False
-    use, states, crits = uses[best[2]]
+        return uses[0][0], uses[0][2], False, False, uses[0][1], uses[0][2]
+    use, states, gate = uses[best[2]]
+    crits = gate
     path = _route(state, states) or []
     paperwork = best[0] == 0
     if paperwork:
         crits = crits + tuple(c for h in path for c in h[4] if c not in crits)
-    return use, crits, False, paperwork
+    return use, crits, False, paperwork, states, gate
 
 
 CHOICE = {(code, state): _choose(code, state) for code in GATES
@@ -156,32 +161,143 @@ def _pct(before: float | None, after: float | None) -> float | None:
     return round((before - after) / before * 100, 4)
 
 
-def _trial(placements: list[Any], outcomes: list[Any]) -> tuple[Any, Any]:
+CONTRA = object()
+"""Records of one date that disagree: the engine's facts call that insufficient."""
+
+
+class _Latest:
+    """The latest value by date; values of that date that disagree are a contradiction."""
+
+    __slots__ = ("day", "values")
+
+    def __init__(self) -> None:
+        self.day: dt.date | None = None
+        self.values: list[Any] = []
+
+    def add(self, day: dt.date, value: Any) -> None:
+        if self.day is None or day > self.day:
+            self.day, self.values = day, [value]
+        else:
+            self.values.append(value)
+
+    @property
+    def value(self) -> Any:
+        if not self.values:
+            return None
+        first = self.values[0]
+        return first if all(v == first for v in self.values[1:]) else CONTRA
+
+
+def _latest(values: list[tuple[Any, Any]]) -> Any:
+    """*values*: (sort key, value) in order; the value of the last key, CONTRA if that key disagrees."""
+    if not values:
+        return None
+    last = values[-1][0]
+    same = [v for k, v in values if k == last]
+    return same[0] if all(v == same[0] for v in same[1:]) else CONTRA
+
+
+def _trial(placements: list[Any], outcomes: list[Any]) -> tuple[Any, list[Any]]:
     if not placements:
-        return None, None
+        return None, []
     p = placements[-1]
-    return p, next((o for o in outcomes if o.ended_at >= p.started_at), None)
+    return p, [o for o in outcomes if o.ended_at >= p.started_at]
 
 
-def _relief(p: Any, o: Any) -> str:
-    if p is None or o is None:
+def _status(value: Any, met: Any = True) -> str:
+    if value is None or value is CONTRA:
         return INSUFFICIENT
-    pain, mme = _pct(o.baseline_pain, o.trial_pain), _pct(o.baseline_mme, o.trial_mme)
-    if (pain is not None and pain >= RELIEF_PCT) or (mme is not None and mme >= ANALGESIC_PCT):
-        return MET
-    return INSUFFICIENT if pain is None or mme is None else NOT_MET
+    return MET if value == met else NOT_MET
+
+
+def _at_least(value: Any, threshold: float) -> str:
+    if value is None or value is CONTRA:
+        return INSUFFICIENT
+    return MET if value >= threshold else NOT_MET
+
+
+def _relief(p: Any, outs: list[Any]) -> str:
+    if p is None or not outs:
+        return INSUFFICIENT
+    pain = _at_least(_latest([(_key(o), _pct(o.baseline_pain, o.trial_pain)) for o in outs]), RELIEF_PCT)
+    mme = _at_least(_latest([(_key(o), _pct(o.baseline_mme, o.trial_mme)) for o in outs]), ANALGESIC_PCT)
+    return MET if MET in (pain, mme) else (INSUFFICIENT if INSUFFICIENT in (pain, mme) else NOT_MET)
+
+
+def _tech(p: Any, outs: list[Any]) -> str:
+    if p is None or not outs:
+        return INSUFFICIENT
+    return _status(_latest([(_key(o), o.technical_failure) for o in outs]))
 
 
 def _tri(value: Any) -> str:
-    return INSUFFICIENT if value is None else (MET if value is True else NOT_MET)
+    return _status(value)
 
 
-def _replay(events: list[Any], day: dt.date) -> str:
+def _psych(cleared: _Latest, role: _Latest) -> str:
+    a = _status(cleared.value)
+    r = role.value
+    b = INSUFFICIENT if r is None or r is CONTRA else (MET if r in PSYCH_ROLES else NOT_MET)
+    return NOT_MET if NOT_MET in (a, b) else (INSUFFICIENT if INSUFFICIENT in (a, b) else MET)
+
+
+def _owed(requires: tuple[str, ...], requires_not_met: tuple[str, ...],
+          st: dict[str, str]) -> tuple[str, ...] | None:
+    """The engine's pathway._owed: the criteria blocking a transition for lack of evidence only."""
+    owed = []
+    for cid in requires:
+        if st[cid] == NOT_MET:
+            return None
+        if st[cid] == INSUFFICIENT:
+            owed.append(cid)
+    for cid in requires_not_met:
+        if st[cid] == MET:
+            return None
+        if st[cid] == INSUFFICIENT:
+            owed.append(cid)
+    return tuple(owed)
+
+
+# the trial outcome's transitions out of trial_active, in the policy's order: (dest, requires, requires_not_met)
+_OUTCOMES = (("trial_technical_failure", ("trial_technical_failure",), ()),
+             ("trial_succeeded", ("trial_relief",), ("trial_technical_failure",)),
+             ("trial_failed", (), ("trial_relief", "trial_technical_failure")))
+_TRIAL_SOURCES = frozenset({"candidate", "trial_technical_failure", "trial_failed"})
+
+
+_Held = tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
+
+
+class _Walked(tuple[str, frozenset[str], _Held, tuple[str, ...]]):
+    """(state, rejected event ids, held hops (dest, requires owed, requires_not_met owed),
+    criteria owed by credited procedures)."""
+
+
+def _replay(events: list[Any], day: dt.date) -> _Walked:
     state = "intake"
-    care = psych = exam = extenuating = None  # as of the day being replayed
+    care: bool | None = None
+    exam = False
+    psych_cleared, psych_role, extenuating = _Latest(), _Latest(), _Latest()
     placements: list[Any] = []
     outcomes: list[Any] = []
+    rejected: set[str] = set()
+    held: _Held = ()
+    deficits: list[str] = []
+    restate: dict[str, tuple[str, str]] = {}
     i, n = 0, len(events)
+
+    def milestones() -> dict[str, str]:
+        return {"conservative_care": MET if care else INSUFFICIENT, "psych_eval": _psych(psych_cleared, psych_role),
+                "physical_eval": MET if exam else INSUFFICIENT}
+
+    def settle(state: str) -> str:
+        st = milestones()
+        if state == "intake" and st["conservative_care"] == MET:
+            state = "conservative_care_failed"
+        if state == "conservative_care_failed" and st["psych_eval"] == MET and st["physical_eval"] == MET:
+            state = "candidate"
+        return state
+
     while i < n and events[i].date <= day:
         today = events[i].date
         j = i
@@ -193,11 +309,12 @@ def _replay(events: list[Any], day: dt.date) -> str:
             elif kind == "prior_procedure":
                 care = care or ev.kind == "spine_surgery"
             elif kind == "psych_eval":
-                psych = ev.cleared and ev.evaluator_role in PSYCH_ROLES
+                psych_cleared.add(today, ev.cleared)
+                psych_role.add(today, ev.evaluator_role)
             elif kind == "physical_exam":
                 exam = True
             elif kind == "attestation" and ev.kind == "extenuating_circumstances":
-                extenuating = ev.value
+                extenuating.add(today, ev.value)
             elif kind == "trial_placement":
                 placements.append(ev)
             elif kind == "trial_outcome":
@@ -207,37 +324,73 @@ def _replay(events: list[Any], day: dt.date) -> str:
             kind = ev.type
             if today == day and ev.procedure:
                 continue  # the service under review, not history
-            if kind in TRIGGERS:
-                state = _settle(state, care, psych, exam)
-                if kind == "trial_outcome":
-                    if state == "trial_active":
-                        p, o = _trial(placements, outcomes)
-                        tech = INSUFFICIENT if o is None else (MET if o.technical_failure else NOT_MET)
-                        relief = _relief(p, o)
-                        if tech == MET:
-                            state = "trial_technical_failure"
-                        elif tech == NOT_MET and relief == MET:
-                            state = "trial_succeeded"
-                        elif tech == NOT_MET and relief == NOT_MET:
-                            state = "trial_failed"
-                elif kind == "trial_placement" and state == "trial_failed":
-                    if extenuating is True:
-                        state = "trial_active"
+            if kind not in TRIGGERS:
+                if kind in WATCH.get(state, ()):
+                    state = settle(state)
+                continue
+            state = settle(state)
+            before = state
+            again = restate.get(kind)
+            if again is not None and not ev.procedure and state == again[1]:
+                state = again[0]  # a later trial outcome: the trial is judged again
+            applied, is_held, after = False, False, state  # state: where it fires from
+            if kind == "trial_outcome" and state == "trial_active":
+                p, outs = _trial(placements, outcomes)
+                st = {"trial_technical_failure": _tech(p, outs), "trial_relief": _relief(p, outs)}
+                for dest, req, rnm in _OUTCOMES:
+                    if all(st[c] == MET for c in req) and all(st[c] == NOT_MET for c in rnm):
+                        applied, after = True, dest
+                        break
                 else:
-                    state = MOVES.get((kind, state), state)
-                state = _settle(state, care, psych, exam)
-            elif kind in WATCH.get(state, ()):
-                state = _settle(state, care, psych, exam)
+                    owed = [(dest, req, rnm, o) for dest, req, rnm in _OUTCOMES if (o := _owed(req, rnm, st))]
+                    held = tuple((dest, tuple(c for c in o if c in req), tuple(c for c in o if c in rnm))
+                                 for dest, req, rnm, o in owed)
+                    is_held = True
+            elif kind == "trial_placement" and state == "trial_failed":
+                ext = _status(extenuating.value)
+                if ext != NOT_MET:  # unknown: it happened, the documentation is owed
+                    applied, after = True, "trial_active"
+                    if ext == INSUFFICIENT:
+                        deficits.append("repeat_trial_justified")
+            elif kind == "trial_placement" and state in ("candidate", "trial_technical_failure"):
+                applied, after = True, "trial_active"
+            elif kind == "trial_placement" and state in ("intake", "conservative_care_failed") and ev.procedure:
+                st = milestones()  # on credit: the milestones it skipped, unless one is not met
+                route = ([("conservative_care",)] if state == "intake" else []) + [("psych_eval", "physical_eval")]
+                if all(st[c] != NOT_MET for hop in route for c in hop):
+                    applied, after = True, "trial_active"
+                    deficits.extend(c for hop in route for c in hop if st[c] == INSUFFICIENT)
+            elif (kind, state) in MOVES:
+                applied, after = True, MOVES[(kind, state)]
+            elif ev.procedure and held and state == "trial_active":  # on credit through the held outcome
+                for dest, owed_req, owed_rnm in held:
+                    if kind == "trial_placement":
+                        ok = dest == "trial_technical_failure" or (
+                            dest == "trial_failed" and _status(extenuating.value) == MET)
+                        target = "trial_active"
+                    else:
+                        ok, target = (kind, dest) in MOVES, MOVES.get((kind, dest), "")
+                    if ok:
+                        applied, after = True, target
+                        deficits.extend((*owed_req, *owed_rnm))
+                        break
+            if applied:
+                restate = {} if ev.procedure else {kind: (state, after)}
+                state, held = after, ()
+            elif is_held:
+                pass  # the state is trial_active: it waits for the figures
+            else:
+                state = before
+                rejected.add(ev.id)
+                if kind == "trial_placement":
+                    placements.remove(ev)
+                elif kind == "trial_outcome":
+                    outcomes.remove(ev)
+            state = settle(state)
         i = j
-    return _settle(state, care, psych, exam)
-
-
-def _settle(state: str, care: bool | None, psych: bool | None, exam: bool | None) -> str:
-    if state == "intake" and care:
-        state = "conservative_care_failed"
-    if state == "conservative_care_failed" and psych and exam:
-        state = "candidate"
-    return state
+    state = settle(state)
+    return _Walked((state, frozenset(rejected), held if state == "trial_active" else (),
+                    tuple(dict.fromkeys(deficits))))
 
 
 def decide_floor(
@@ -245,13 +398,14 @@ def decide_floor(
 ) -> tuple[str, list[tuple[str, str, list[str]]]]:
     """(pathway state, [(code, outcome, failing criterion ids)]) for a Medicare *case* on *day*."""
     events: list[Any] = sorted(case.events, key=_key)
-    state = _replay(events, day)
+    state, rejected, held, deficits = _replay(events, day)
     lines = [c if isinstance(c, ServiceLine) else ServiceLine(code=c) for c in codes]
     requested = {ln.code for ln in lines}
 
-    att: dict[str, bool] = {}
+    att: dict[str, _Latest] = {}
     care = False
-    psych = substance = last_programming = generator_day = system = None
+    psych_cleared, psych_role, substance = _Latest(), _Latest(), _Latest()
+    last_programming = generator_day = system = None
     system_key: tuple[Any, ...] | None = None
     exam = False
     placements: list[Any] = []
@@ -264,20 +418,21 @@ def decide_floor(
         kind = ev.type
         if ev.date == day and kind in _PLACED_TODAY:
             placed_today = True
-        if ev.date == day and ev.procedure:
-            continue
+        if (ev.date == day and ev.procedure) or ev.id in rejected:
+            continue  # the service under review; an event the pathway rejected is not read
         if kind == "attestation":
-            att[ev.kind] = ev.value
+            att.setdefault(ev.kind, _Latest()).add(ev.date, ev.value)
         elif kind == "conservative_therapy":
             care = care or ev.outcome in ("failed", "partial_relief", "contraindicated")
         elif kind == "prior_procedure":
             care = care or ev.kind == "spine_surgery"
         elif kind == "psych_eval":
-            psych = ev.cleared and ev.evaluator_role in PSYCH_ROLES
+            psych_cleared.add(ev.date, ev.cleared)
+            psych_role.add(ev.date, ev.evaluator_role)
         elif kind == "physical_exam":
             exam = True
         elif kind == "substance_use":
-            substance = ev.status == "active"
+            substance.add(ev.date, ev.status == "active")
         elif kind == "trial_placement":
             placements.append(ev)
         elif kind == "trial_outcome":
@@ -294,32 +449,43 @@ def decide_floor(
                 system = "integrated" if integrated else "conventional"
             if kind in _GENERATORS:
                 generator_day = ev.date
-    p, o = _trial(placements, outcomes)
+    p, outs = _trial(placements, outcomes)
     since = generator_day or dt.date.min
-    problem = next((s.status for s in reversed(statuses) if s.date >= since), None)
-    effective = next((s.therapy_effective for s in reversed(statuses) if s.therapy_effective is not None), None)
-    dx = any(d.code.startswith(DX_PREFIXES) for d in case.diagnoses)
+    problem = _latest([(s.date, s.status) for s in statuses if s.date >= since])
+    effective = _latest([(s.date, s.therapy_effective) for s in statuses if s.therapy_effective is not None])
+    dx = any(d.code.startswith(DX_PREFIXES) for d in case.diagnoses) if case.diagnoses else None
 
     out = []
     for line in lines:
-        _, crits, fits, paperwork = CHOICE[(line.code, state)]
+        _, crits, fits, paperwork, states, gate = CHOICE[(line.code, state)]
+        owed = list(deficits)  # the engine's decision._documentation_owed
+        if not fits and not paperwork:
+            hop = next((h for h in held if h[0] in states), None)
+            if hop is not None:  # a held trial outcome: only its figures stand in the way
+                paperwork = True
+                crits = gate + tuple(c for c in hop[1] if c not in gate)
+                owed += [*hop[1], *hop[2]]
+        crits = crits + tuple(c for c in dict.fromkeys(owed) if c not in crits)
         failing: list[str] = []
         worst = MET
         for cid in crits:
             if cid == "chronic_intractable_pain_dx":
-                st = MET if dx else NOT_MET
+                st = INSUFFICIENT if dx is None else (MET if dx else NOT_MET)
             elif cid in ("late_resort", "facility", "patient_education", "repeat_trial_justified"):
-                st = _tri(att.get({"late_resort": "late_resort", "facility": "facility_capability",
-                                   "patient_education": "education_risks_benefits",
-                                   "repeat_trial_justified": "extenuating_circumstances"}[cid]))
+                kind = {"late_resort": "late_resort", "facility": "facility_capability",
+                        "patient_education": "education_risks_benefits",
+                        "repeat_trial_justified": "extenuating_circumstances"}[cid]
+                st = _tri(att[kind].value if kind in att else None)
             elif cid == "conservative_care":
                 st = MET if care else INSUFFICIENT
             elif cid == "psych_eval":
-                st = _tri(psych)
+                st = _psych(psych_cleared, psych_role)
             elif cid == "physical_eval":
                 st = MET if exam else INSUFFICIENT
             elif cid == "no_active_substance_abuse":
-                st = INSUFFICIENT if substance is None else (NOT_MET if substance else MET)
+                st = _status(substance.value, False)
+            elif cid == "trial_technical_failure":
+                st = _tech(p, outs)
             elif cid == "trials_per_region":
                 counts: dict[str, int] = {}
                 for t in placements:
@@ -332,13 +498,13 @@ def decide_floor(
                 st = MET if line.units <= MAX_LEADS and (line.contacts is None or line.contacts <= MAX_CONTACTS) \
                     else NOT_MET
             elif cid == "trial_precedes_permanent":
-                st = INSUFFICIENT if p is None or o is None else MET
+                st = INSUFFICIENT if p is None or not outs else MET
             elif cid == "trial_relief":
-                st = _relief(p, o)
+                st = _relief(p, outs)
             elif cid == "integrated_not_with_conventional":
                 st = NOT_MET if "0784T" in requested and requested & {"63650", "63685"} else MET
             elif cid == "replacement_reason":
-                st = INSUFFICIENT if problem is None else (
+                st = INSUFFICIENT if problem is None or problem is CONTRA else (
                     MET if problem in ("end_of_life", "malfunction") else NOT_MET)
             elif cid == "system_was_working":
                 st = _tri(effective)

@@ -21,6 +21,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -183,8 +184,17 @@ class Complication(_Event):
 
 
 class PriorProcedure(_Event):
+    """A procedure done before the case was tracked; an SCS implant says how its leads were placed."""
+
     type: Literal["prior_procedure"] = "prior_procedure"
     kind: Literal["spine_surgery", "scs_trial", "scs_implant", "other"]
+    approach: Approach | None = Field(None, description="scs_implant only: percutaneous or paddle leads")
+
+    @model_validator(mode="after")
+    def _approach_of_an_implant(self) -> PriorProcedure:
+        if self.approach is not None and self.kind != "scs_implant":
+            raise ValueError("approach: only an scs_implant has a lead approach")
+        return self
 
 
 class DiagnosisRecorded(_Event):
@@ -349,11 +359,44 @@ class Authorization(_Event):
         return self
 
 
+# --- amending the record -------------------------------------------------------------
+
+
+class Correction(_Event):
+    """An amendment of an earlier event, by id: the log stays append-only (``date`` = when recorded).
+
+    ``replacement`` gives the corrected fields (the rest of the record stands), or
+    ``retracted`` withdraws the record as entered in error. From its date on, every
+    reader (facts and the pathway) sees the corrected record in the original's place;
+    of several corrections of one record the later ones win.
+    """
+
+    type: Literal["correction"] = "correction"
+    corrects: str = Field(min_length=1, description="id of the event corrected")
+    replacement: dict[str, Any] | None = Field(None, description="the corrected fields and their new values")
+    retracted: bool = Field(False, description="the record was entered in error and is withdrawn")
+    by: str = Field(min_length=1, description="who corrected it (role or pseudonymous reference)")
+    reason: str = Field(min_length=1, description="why")
+
+    @model_validator(mode="after")
+    def _one_change(self) -> Correction:
+        if self.retracted == (self.replacement is not None):
+            raise ValueError("replacement: a correction either gives a replacement or retracts the record")
+        if self.replacement is not None:
+            if not self.replacement:
+                raise ValueError("replacement: names no field")
+            for name in ("id", "type"):
+                if name in self.replacement:
+                    raise ValueError(f"replacement: cannot change the {name} of a record")
+        return self
+
+
 Event = Annotated[
     ConservativeTherapy | PsychEvaluation | PhysicalExam | Imaging | PainScore | OdiScore | SubstanceUse
     | CardiacDevice | Attestation | Complication | PriorProcedure | GeneratorStatus | ExistingSystem | DiagnosisRecorded
     | TrialPlacement | TrialOutcome | LeadImplant | GeneratorImplant | IntegratedImplant | Programming
-    | GeneratorReplacement | GeneratorRemoval | LeadRevision | LeadRemoval | Explant | Authorization,
+    | GeneratorReplacement | GeneratorRemoval | LeadRevision | LeadRemoval | Explant | Authorization
+    | Correction,
     Field(discriminator="type"),
 ]
 
@@ -387,11 +430,13 @@ class Case(_Model):
             fixed.append(ev)
         object.__setattr__(self, "events", fixed)
         _check_trials(fixed)
+        _check_corrections(fixed)
         return self
 
 
-def _check_trials(events: list[Any]) -> None:
-    """A trial outcome must end after the trial it closes was placed."""
+def _check_trials(events: list[Any], index: list[int] | None = None) -> None:
+    """A trial outcome must end after the trial it closes was placed (*index*: positions in the case)."""
+    at = index or list(range(len(events)))
     trials = [i for i, ev in enumerate(events) if isinstance(ev, (TrialPlacement, TrialOutcome))]
     order = sorted(trials, key=lambda i: (events[i].date, i))
     placed: tuple[int, dt.datetime] | None = None
@@ -403,12 +448,68 @@ def _check_trials(events: list[Any]) -> None:
             start = placed[1]
             end = ev.ended_at
             if (start.tzinfo is None) != (end.tzinfo is None):
-                raise ValueError(f"events[{i}].ended_at: mixes a timezone-aware and a naive time")
+                raise ValueError(f"events[{at[i]}].ended_at: mixes a timezone-aware and a naive time")
             if end < start:
                 raise ValueError(
-                    f"events[{i}].ended_at: trial ends ({end.isoformat()}) before it started "
-                    f"(events[{placed[0]}].started_at {start.isoformat()})"
+                    f"events[{at[i]}].ended_at: trial ends ({end.isoformat()}) before it started "
+                    f"(events[{at[placed[0]]}].started_at {start.isoformat()})"
                 )
+
+
+def corrected(events: list[Any], known_on: dt.date | None = None) -> tuple[list[Any], dict[str, list[str]]]:
+    """*events* with the corrections dated on or before *known_on* (all: None) applied in place.
+
+    Returns the records (retracted ones and the corrections themselves left out, the rest in
+    their original order) and, per corrected id, the ids of the corrections applied to it.
+    """
+    fixes = [k for k in events if isinstance(k, Correction) and (known_on is None or k.date <= known_on)]
+    if not fixes:
+        return [e for e in events if not isinstance(e, Correction)], {}
+    fixes.sort(key=lambda k: k.date)  # stable: on one date, the later in the log wins
+    original = {e.id: e for e in events if not isinstance(e, Correction)}
+    current: dict[str, Any] = dict(original)
+    applied: dict[str, list[str]] = {}
+    for k in fixes:
+        base = current.get(k.corrects) or original[k.corrects]
+        current[k.corrects] = None if k.retracted else _amended(base, k.replacement or {})
+        applied.setdefault(k.corrects, []).append(k.id)
+    records = [current[e.id] for e in events if not isinstance(e, Correction) and current[e.id] is not None]
+    return records, applied
+
+
+def _amended(ev: Any, replacement: dict[str, Any]) -> Any:
+    """*ev* with *replacement*'s fields, validated as JSON exactly as a case file's record is."""
+    merged = {**ev.model_dump(mode="json"), **replacement}
+    return type(ev).model_validate_json(json.dumps(merged, default=_iso))
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
+
+
+def _check_corrections(events: list[Any]) -> None:
+    """A correction names an earlier record of the case and leaves it a valid record."""
+    index = {e.id: n for n, e in enumerate(events)}
+    for n, k in enumerate(events):
+        if not isinstance(k, Correction):
+            continue
+        target = index.get(k.corrects)
+        if target is None:
+            raise ValueError(f"events[{n}].corrects: no event {k.corrects!r} in the case")
+        orig = events[target]
+        if isinstance(orig, Correction):
+            raise ValueError(f"events[{n}].corrects: {k.corrects!r} is a correction; correct the record itself")
+        if k.replacement is not None:
+            try:
+                _amended(orig, k.replacement)
+            except ValidationError as err:
+                first = err.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                msg = first["msg"].removeprefix("Value error, ")
+                raise ValueError(f"events[{n}].replacement.{where}: {msg}") from None
+    records, applied = corrected(events)
+    if applied:  # the corrected records must still make sense together
+        _check_trials(records, [index[e.id] for e in records])
 
 
 def problems_from(err: ValidationError) -> list[Problem]:
@@ -453,6 +554,17 @@ def read_json(path: str | Path, error: type[CaseError] | type[ClaimError], what:
         raise error(f"{p}: cannot read {what} file: {err.strerror}") from None
     except json.JSONDecodeError as err:
         raise error(f"{p}: not JSON", [Problem(f"line {err.lineno} column {err.colno}", err.msg)]) from None
+
+
+_EVENT: TypeAdapter[Any] = TypeAdapter(Event)
+
+
+def parse_event(data: Any) -> Any:
+    """Validate one event on its own (no rule that spans events): for comparing records."""
+    try:
+        return _EVENT.validate_python(data)
+    except ValidationError as err:
+        raise CaseError("invalid event", problems_from(err)) from None
 
 
 def load_case(path: str | Path) -> Case:

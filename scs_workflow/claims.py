@@ -143,7 +143,9 @@ def check_claim(case: Case, claim: Claim, engine: Engine | None = None, *, polic
     gates: list[CodeDecision | None] = [None] * len(lines)
     for i, gate in zip(gated, decision.codes, strict=True):
         gates[i] = gate
-    ctx = ClaimContext(case, CaseView(case), pol, dos, lines, gates, claim.authorization_number, engine.catalog)
+    view = engine.compiled(pol).pathway.replay(CaseView(case), dos).facts.view  # without rejected events
+    ctx = ClaimContext(case, view, pol, dos, lines, gates, claim.authorization_number,
+                       engine.catalog)
 
     found: list[tuple[list[Finding], list[Finding]]] = [([], []) for _ in lines]
     on = [e for e in pol.edits.values() if e.enabled]

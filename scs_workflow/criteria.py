@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from .facts import FACTS, Facts
+from .facts import FACTS, Contradiction, Facts
 
 
 class Status(StrEnum):
@@ -157,7 +157,7 @@ class LeafResult:
     def message(self) -> str:
         label = FACTS[self.fact].label
         if self.status is INSUFFICIENT:
-            return f"{label}: not documented"
+            return f"{label}: {self.value}" if isinstance(self.value, Contradiction) else f"{label}: not documented"
         shown = "none" if self.value is None else _show(self.value)
         return f"{label}: {shown} (needs {self.wants})"
 
@@ -240,8 +240,8 @@ def _compile_leaf(leaf: Leaf, params: dict[str, Any]) -> Judge:
 
     def judge(f: Facts) -> tuple[Status, list[LeafResult]]:
         value, events = f.get(name)
-        if value is None and op != "exists":
-            return INSUFFICIENT, [LeafResult(name, None, events, INSUFFICIENT, wants)]
+        if (value is None and op != "exists") or isinstance(value, Contradiction):
+            return INSUFFICIENT, [LeafResult(name, value, events, INSUFFICIENT, wants)]
         st = MET if test(value) else NOT_MET
         return st, [LeafResult(name, value, events, st, wants)]
 

@@ -156,6 +156,7 @@ class Engine:
         view = CaseView(case)
         facts = Facts(view, date_of_service, history_only=True, requested=lines)
         replay = compiled.pathway.replay(view, date_of_service, facts=facts)
+        facts = replay.facts  # the same facts, minus any event the pathway rejected
         decisions = [self._decide_line(compiled, replay, facts.for_line(line), line) for line in lines]
         pol = compiled.policy
         return Decision(
@@ -179,10 +180,11 @@ class Engine:
         cp = self.compiled(self.policy_for(case, date_of_service, policy))
         view = CaseView(case)
         facts = Facts(view, date_of_service, history_only=True, requested=lines)
-        state = cp.pathway.replay(view, date_of_service, facts=facts).state
+        replay = cp.pathway.replay(view, date_of_service, facts=facts)
+        state, facts = replay.state, replay.facts
         out: list[tuple[str, Outcome, list[str]]] = []
         for line in lines:
-            gated = self._gate(cp, state, facts.for_line(line), line)
+            gated = self._gate(cp, state, facts.for_line(line), line, replay)
             if isinstance(gated, str):
                 out.append((line.code, Outcome.DENY, []))
             else:
@@ -190,7 +192,8 @@ class Engine:
                 out.append((line.code, gated.outcome, failing))
         return Outcomes(cp.policy.key, state, out)
 
-    def _gate(self, cp: CompiledPolicy, state: str, facts: Facts, line: ServiceLine) -> _Gated | str:
+    def _gate(self, cp: CompiledPolicy, state: str, facts: Facts, line: ServiceLine,
+              replay: Replay | None = None) -> _Gated | str:
         """Judge one line at its gate; a string is the reason a code is refused outright."""
         info = self.catalog.lookup(line.code)
         if not info.in_pathway:
@@ -204,6 +207,7 @@ class Engine:
             path = cp.pathway.shortest_path(state, set(use.states))
         else:
             use, path = _choose_use(cp.pathway, state, uses)
+        path, owed = _documentation_owed(cp, replay, state, use, path)
         fits = state in use.states
         by_paperwork = path is not None and all(h.auto for h in path)
         # the criteria of the gate, plus those of any documentation milestone still ahead
@@ -215,6 +219,7 @@ class Engine:
                     if cid not in have:
                         crits.append(cp.policy.criteria[cid])
                         have.add(cid)
+        crits += [cp.policy.criteria[cid] for cid in owed if cid not in {c.id for c in crits}]
         judged = [(c, cp.judges[c.id](facts)) for c in crits]
         statuses = {j.status for _, j in judged}
         if (not fits and not by_paperwork) or NOT_MET in statuses:
@@ -227,7 +232,7 @@ class Engine:
 
     def _decide_line(self, cp: CompiledPolicy, replay: Replay, facts: Facts, line: ServiceLine) -> CodeDecision:
         state = replay.state
-        gated = self._gate(cp, state, facts, line)
+        gated = self._gate(cp, state, facts, line, replay)
         if isinstance(gated, str):
             return _deny_only(line.code, state, gated)
         use, judged, outcome = gated.use, gated.judged, gated.outcome
@@ -296,6 +301,29 @@ def _choose_use(pathway: Pathway, state: str, uses: list[GateUse]) -> tuple[Gate
     if best is None:
         return uses[0], None
     return best[2], best[3]
+
+
+def _documentation_owed(
+    cp: CompiledPolicy, replay: Replay | None, state: str, use: GateUse, path: list[Hop] | None
+) -> tuple[list[Hop] | None, list[str]]:
+    """What the case still owes on its way to *use*, as paperwork rather than a refusal.
+
+    A transition the pathway holds for missing evidence (a trial outcome without its figures)
+    makes its destination reachable by documentation: pend for its documents, never deny.
+    Criteria owed by a procedure taken on credit (done before its documentation was filed) are
+    judged again at the gate, as of the date of service: still unknown pends, not met denies.
+    """
+    if replay is None:
+        return path, []
+    owed = [d.criterion for d in replay.deficits]
+    if state not in use.states and (path is None or not all(h.auto for h in path)):
+        for held in replay.awaiting:
+            rest = [] if held.dest in use.states else cp.pathway.shortest_path(held.dest, set(use.states))
+            if rest is not None and all(h.auto for h in rest):
+                path = [held, *rest]
+                owed += [*held.requires, *held.requires_not_met]
+                break
+    return path, list(dict.fromkeys(owed))
 
 
 def _detail(j: Judgement) -> str:

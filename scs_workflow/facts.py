@@ -19,6 +19,16 @@ from . import windows
 from .service import ServiceLine
 
 
+class Contradiction(str):
+    """The value of a fact whose records on one date disagree: insufficient, and named.
+
+    ``contradictory records ev-3, ev-7 on 2026-01-12``: the file's order never decides
+    which record is right; a correction of one of them does.
+    """
+
+    __slots__ = ()
+
+
 class Evidence(NamedTuple):
     """A fact's value (``None`` when undocumented) and the ids of the events it read."""
 
@@ -52,17 +62,41 @@ def fact(
 
 
 class CaseView:
-    """A case's events sorted once and indexed by type, for cheap as-of queries."""
+    """A case's events, corrected and sorted once and indexed by type, for cheap as-of queries.
 
-    __slots__ = ("_by_type", "_dates", "case", "ordered")
+    Corrections (:class:`~scs_workflow.case.Correction`) are applied here and only here, so
+    every reader sees the corrected records: all of them, or only those recorded on or before
+    *known_on*. Events in *excluding* (those the pathway's replay rejected) are left out.
+    """
 
-    def __init__(self, case: c.Case) -> None:
+    __slots__ = ("_by_type", "_dates", "case", "corrected_by", "excluded", "known_on", "ordered")
+
+    def __init__(self, case: c.Case, *, known_on: dt.date | None = None,
+                 excluding: frozenset[str] = frozenset()) -> None:
         self.case = case
-        self.ordered: list[Any] = sorted(case.events, key=_event_key)
+        self.known_on = known_on
+        self.excluded = excluding
+        records, self.corrected_by = c.corrected(case.events, known_on)
+        self.ordered: list[Any] = sorted((e for e in records if e.id not in excluding), key=_event_key)
         self._by_type: dict[str, list[Any]] = {}
         for ev in self.ordered:
             self._by_type.setdefault(ev.type, []).append(ev)
         self._dates = {t: [e.date for e in evs] for t, evs in self._by_type.items()}
+
+    def known(self, as_of: dt.date) -> CaseView:
+        """The view as known on *as_of*: corrections recorded later are not applied (self if none is)."""
+        def applied(on: dt.date | None) -> list[str]:
+            return [e.id for e in self.case.events if isinstance(e, c.Correction) and (on is None or e.date <= on)]
+
+        if applied(self.known_on) == applied(as_of):
+            return self
+        return CaseView(self.case, known_on=as_of, excluding=self.excluded)
+
+    def without(self, ids: frozenset[str]) -> CaseView:
+        """The same view with the events *ids* left out (facts never read what replay rejected)."""
+        if ids <= self.excluded:
+            return self
+        return CaseView(self.case, known_on=self.known_on, excluding=self.excluded | ids)
 
     def upto(self, kind: str, as_of: dt.date, history_only: bool) -> list[Any]:
         """Events of *kind* on or before *as_of*; with *history_only*, that day's procedures are left out."""
@@ -137,14 +171,22 @@ def _ids(evs: Iterable[Any]) -> tuple[str, ...]:
     return tuple(e.id for e in evs)
 
 
-def _latest(f: Facts, kind: str) -> Any | None:
-    evs = f.events(kind)
-    return evs[-1] if evs else None
+def _latest(evs: Sequence[Any], pick: Callable[[Any], Any]) -> Evidence:
+    """*pick* of the latest record of *evs* (in date order); records of that date that disagree
+    make the value a :class:`Contradiction` (insufficient), whatever their order in the file."""
+    if not evs:
+        return Evidence(None)
+    last = _event_key(evs[-1])
+    same = [e for e in evs if _event_key(e) == last]
+    values = [pick(e) for e in same]
+    if any(v != values[0] for v in values[1:]):
+        return Evidence(Contradiction(
+            f"contradictory records {', '.join(e.id for e in same)} on {same[0].date.isoformat()}"), _ids(same))
+    return Evidence(values[0], _ids(same))
 
 
 def _attested(f: Facts, kind: str) -> Evidence:
-    hits = [e for e in f.events("attestation") if e.kind == kind]
-    return Evidence(hits[-1].value, (hits[-1].id,)) if hits else Evidence(None)
+    return _latest([e for e in f.events("attestation") if e.kind == kind], lambda e: e.value)
 
 
 # --- conservative care -----------------------------------------------------------
@@ -225,15 +267,13 @@ def _failed_modalities(f: Facts) -> Evidence:
 @fact("psych_eval_cleared", "psychological evaluation cleared the patient", "bool",
       "psychological evaluation report", reads=("psych_eval",))
 def _psych_cleared(f: Facts) -> Evidence:
-    ev = _latest(f, "psych_eval")
-    return Evidence(ev.cleared, (ev.id,)) if ev else Evidence(None)
+    return _latest(f.events("psych_eval"), lambda e: e.cleared)
 
 
 @fact("psych_evaluator_role", "who performed the psychological evaluation", "text",
       "psychological evaluation report naming the evaluator's credential", reads=("psych_eval",))
 def _psych_role(f: Facts) -> Evidence:
-    ev = _latest(f, "psych_eval")
-    return Evidence(ev.evaluator_role, (ev.id,)) if ev else Evidence(None)
+    return _latest(f.events("psych_eval"), lambda e: e.evaluator_role)
 
 
 def _documented(f: Facts, kind: str) -> Evidence:
@@ -254,15 +294,13 @@ def _imaging(f: Facts) -> Evidence:
 
 @fact("odi_score", "Oswestry Disability Index, %", "number", "Oswestry Disability Index questionnaire", reads=("odi",))
 def _odi(f: Facts) -> Evidence:
-    ev = _latest(f, "odi")
-    return Evidence(ev.score, (ev.id,)) if ev else Evidence(None)
+    return _latest(f.events("odi"), lambda e: e.score)
 
 
 @fact("pain_score", "latest pain score, 0-10", "number", "pain score (NRS/VAS) in the office notes",
       reads=("pain_score",))
 def _pain(f: Facts) -> Evidence:
-    ev = _latest(f, "pain_score")
-    return Evidence(ev.score, (ev.id,)) if ev else Evidence(None)
+    return _latest(f.events("pain_score"), lambda e: e.score)
 
 
 @fact("pain_duration_months", "months since the pain began", "number",
@@ -286,20 +324,20 @@ def _diagnoses(f: Facts) -> list[Any]:
       reads=("diagnosis",))
 def _dx(f: Facts) -> Evidence:
     found = _diagnoses(f)
+    if not found:  # no diagnosis on file is "not documented", never "no indication"
+        return Evidence(None)
     return Evidence([d.code for d in found], tuple(d.id for d in found if isinstance(d, c.DiagnosisRecorded)))
 
 
 @fact("active_substance_use", "active substance use", "bool", "substance use screening", reads=("substance_use",))
 def _substance(f: Facts) -> Evidence:
-    ev = _latest(f, "substance_use")
-    return Evidence(ev.status == "active", (ev.id,)) if ev else Evidence(None)
+    return _latest(f.events("substance_use"), lambda e: e.status == "active")
 
 
 @fact("cardiac_devices", "implanted cardiac devices", "list",
       "cardiac device history (pacemaker / ICD, or none)", reads=("cardiac_device",))
 def _cardiac(f: Facts) -> Evidence:
-    ev = _latest(f, "cardiac_device")
-    return Evidence(sorted(ev.devices), (ev.id,)) if ev else Evidence(None)
+    return _latest(f.events("cardiac_device"), lambda e: sorted(e.devices))
 
 
 @fact("late_resort_attested", "SCS attested as a late (if not last) resort", "bool",
@@ -335,20 +373,21 @@ def _extenuating(f: Facts) -> Evidence:
 # --- trials ----------------------------------------------------------------------
 
 
-def _last_trial(f: Facts) -> tuple[Any | None, Any | None]:
+def _last_trial(f: Facts) -> tuple[Any | None, list[Any]]:
+    """The last trial placed and the outcomes recorded for it, in date order (the latest one counts)."""
     placed = f.events("trial_placement")
     if not placed:
-        return None, None
+        return None, []
     p = placed[-1]
-    outs = [o for o in f.events("trial_outcome") if o.ended_at >= p.started_at]
-    return p, (outs[0] if outs else None)
+    return p, [o for o in f.events("trial_outcome") if o.ended_at >= p.started_at]
 
 
 def _trial_value(f: Facts, pick: Callable[[Any, Any], Any]) -> Evidence:
-    p, o = _last_trial(f)
-    if p is None or o is None:
+    p, outs = _last_trial(f)
+    if p is None or not outs:
         return Evidence(None, _ids(x for x in (p,) if x is not None))
-    return Evidence(pick(p, o), (p.id, o.id))
+    value, ids = _latest(outs, lambda o: pick(p, o))
+    return Evidence(value, (p.id, *ids))
 
 
 @fact("trial_documented", "a trial with a recorded outcome precedes this request", "bool",
@@ -441,10 +480,12 @@ def _merged(f: Facts, kinds: Sequence[str]) -> list[Any]:
     return evs
 
 
-@fact("paddle_implants", "permanent paddle (63655) implants in a lifetime", "number", "implant history",
-      reads=("lead_implant",))
+@fact("paddle_implants", "permanent paddle (63655) implants in a lifetime", "number",
+      "implant history (operative reports, prior SCS implants with their approach)",
+      reads=("lead_implant", "prior_procedure"))
 def _paddles(f: Facts) -> Evidence:
-    hits = [e for e in f.events("lead_implant") if e.approach == "paddle"]
+    hits = _merged(f, ("lead_implant", "prior_procedure"))
+    hits = [e for e in hits if getattr(e, "approach", None) == "paddle"]  # prior: scs_implant only
     return Evidence(len(hits), _ids(hits))
 
 
@@ -473,15 +514,14 @@ def _system_type(f: Facts) -> Evidence:
 def _gen_problem(f: Facts) -> Evidence:
     placed = _merged(f, _GENERATORS)
     since = placed[-1].date if placed else dt.date.min
-    st = [s for s in f.events("generator_status") if s.date >= since]
-    return Evidence(st[-1].status, (st[-1].id,)) if st else Evidence(None)
+    return _latest([s for s in f.events("generator_status") if s.date >= since], lambda s: s.status)
 
 
 @fact("system_was_effective", "the implanted system relieved the pain", "bool",
       "follow-up notes showing the system was effective", reads=("generator_status",))
 def _effective(f: Facts) -> Evidence:
-    st = [s for s in f.events("generator_status") if s.therapy_effective is not None]
-    return Evidence(st[-1].therapy_effective, (st[-1].id,)) if st else Evidence(None)
+    return _latest([s for s in f.events("generator_status") if s.therapy_effective is not None],
+                   lambda s: s.therapy_effective)
 
 
 @fact("days_since_system_implant", "days since the generator was implanted", "number", "operative report",

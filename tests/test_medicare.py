@@ -46,7 +46,8 @@ def test_trial_without_scores_cannot_be_judged_and_pends_the_permanent_request(e
     decision = engine.decide(p.case(), [ServiceLine(code="63650", use="permanent")], DOS)
     d = decision.codes[0]
     assert decision.pathway_state == "trial_active"
-    assert d.outcome.value == "deny"  # still in the trial: the permanent gate is not open
+    assert d.outcome.value == "pend"  # the trial waits for its figures: paperwork, not a refusal
+    assert any("baseline and trial pain scores" in doc for doc in d.missing_documents)
     skipped = [h for h in decision.history if not h.applied and h.event == "trial_outcome"]
     assert skipped and "trial_relief is insufficient" in skipped[0].reason
 
@@ -242,4 +243,7 @@ def test_a_diagnosis_recorded_later_counts_from_its_date(decide_one):
 def test_a_ruled_out_diagnosis_no_longer_counts(decide_one):
     p = trial_candidate()
     p.event("diagnosis", D(2026, 2, 1), code="M96.1", status="ruled_out")
+    d = decide_one(p.case(), "63650", TRIAL_DAY)  # no diagnosis left: the indication is undocumented
+    assert d.outcome.value == "pend" and any("ICD-10" in doc for doc in d.missing_documents)
+    p.diagnosis("M54.5")  # an active diagnosis that is not an indication: not met
     assert decide_one(p.case(), "63650", TRIAL_DAY).outcome.value == "deny"

@@ -35,12 +35,14 @@ def test_revision_removal_and_explant_branches(engine):
 
 
 def test_an_event_whose_guard_fails_is_kept_and_explained(engine):
-    p = Patient().fbss().trial()  # a trial with no conservative care or screening on file
+    # a trial after a psychological evaluation that did not clear the patient: the screening
+    # milestone is not met (not merely undocumented), so the trial cannot be taken on credit
+    p = Patient().fbss().conservative_care().screened(cleared=False).trial()
     decision = engine.decide(p.case(), ["63650"], DOS)
-    assert decision.pathway_state == "intake"
+    assert decision.pathway_state == "conservative_care_failed"
     skipped = [h for h in decision.history if not h.applied]
     assert [h.event for h in skipped] == ["trial_placement", "trial_outcome"]
-    assert "cannot follow state intake" in skipped[0].reason and skipped[0].event_id
+    assert "cannot follow state conservative_care_failed" in skipped[0].reason and skipped[0].event_id
 
 
 def test_a_procedure_on_the_date_of_service_is_the_service_under_review(engine):

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
-from ..case import Case, parse_case
+from ..case import Case, parse_case, parse_event
 from ..decision import Engine, default_engine
 from ..errors import CaseError, ConcurrencyConflict, NotFound, PolicyNotFound, Problem, ScsWorkflowError
 from ..facts import CaseView
@@ -368,7 +368,7 @@ def _base(head: CaseRecord) -> dict[str, Any]:
 def _normal(head: CaseRecord, event: Mapping[str, Any]) -> Any:
     """An event as the model reads it, so ``8`` and ``8.0`` or a default left out compare equal."""
     try:
-        return parse_case({**_base(head), "events": [dict(event)]}).events[0].model_dump(mode="json")
+        return parse_event(dict(event)).model_dump(mode="json")  # alone: a correction's target is elsewhere
     except CaseError:
         return dict(event)
 

@@ -39,8 +39,9 @@ def with_utn(p: Patient, *, day: D = UTN_DAY, units: int = 2, code: str = "63650
 
 
 def two_trials(leads: tuple[int, int], regions: tuple[str, str]) -> Patient:
+    """Two trials the pathway accepts: the first failed for technical reasons, so a second followed."""
     p = trial_candidate()
-    p.trial(start=D(2025, 3, 2), leads=leads[0], region=regions[0])
+    p.trial(start=D(2025, 3, 2), leads=leads[0], region=regions[0], technical_failure=True)
     return p.trial(start=D(2025, 9, 1), leads=leads[1], region=regions[1])
 
 

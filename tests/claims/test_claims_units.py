@@ -90,8 +90,8 @@ def test_the_trial_region_defaults_to_the_trial_recorded_that_day():
 
 
 def test_a_technical_failure_turns_the_trial_limit_into_a_pend_for_documentation():
-    p = trial_candidate()
-    p.trial(start=D(2025, 3, 2), leads=1)
+    p = trial_candidate()  # two trials the pathway accepts: both failed for technical reasons
+    p.trial(start=D(2025, 3, 2), leads=1, technical_failure=True)
     p.trial(start=D(2025, 9, 1), leads=1, technical_failure=True)
     f = finding(check(p.case(), claim(DOS, line("63650:trial", region="thoracic"))), "63650", "trials_per_region")
     assert f.outcome == "pend" and f.action == "send_documentation" and "technical failure" in f.message

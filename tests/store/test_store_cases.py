@@ -152,3 +152,16 @@ def test_a_password_never_shows_in_the_error() -> None:
 def test_a_sqlite_file_in_a_missing_directory_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(StoreUnavailable, match="does not exist"):
         open_store(str(tmp_path / "nowhere" / "x.db"))
+
+
+def test_a_correction_is_appended_like_any_event_and_re_judges_the_trial(store: CaseStore, fbss_case: str) -> None:
+    # the example's trial gave 75 % relief; a nurse corrects a misread diary: 25 % and no less analgesic
+    fix = {"id": "fix-1", "type": "correction", "date": "2026-05-20", "corrects": "to-1",
+           "replacement": {"trial_pain": 6, "trial_mme": 60}, "by": "nurse nia", "reason": "diary misread"}
+    rec = store.append(fbss_case, fix, by=NURSE).record
+    assert (rec.type, rec.payload["corrects"]) == ("correction", "to-1")
+    assert store.get(fbss_case).state == "trial_failed"
+    assert store.append(fbss_case, fix, by=NURSE).created is False  # idempotent like any event
+    with pytest.raises(CaseError) as err:
+        store.append(fbss_case, {**fix, "id": "fix-2", "corrects": "to-9"}, by=NURSE)
+    assert [p.where for p in err.value.problems] == ["$.corrects"]
