@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
@@ -45,6 +45,9 @@ ACTION_TEXT: dict[str, str] = {
 ParamRef = Annotated[str, Field(pattern=r"^\$[a-z][a-z0-9_]*$")]
 Num = int | ParamRef
 Scope = Literal["session", "array", "pocket", "date"]
+Stage = Literal["request", "claim"]
+REQUEST_AND_CLAIM: tuple[Stage, ...] = ("request", "claim")
+CLAIM_ONLY: tuple[Stage, ...] = ("claim",)
 Exemption = Literal["technical_failure", "extenuating_circumstances"]
 _ID = r"^[a-z][a-z0-9_]*$"
 
@@ -74,8 +77,18 @@ class _Edit(_Model):
     codes: list[str] = Field([], description="the lines it applies to: CODE or CODE:use")
     outcome: Literal["deny", "pend"] = "deny"
     action: Action
+    stage: list[Stage] | None = Field(
+        None, min_length=1, description="where the edit is judged: on a PA request (`decide`) and/or on a claim "
+        "(`check-claim`); left out, the kind's default (see STAGE)")
+
+    default_stage: ClassVar[tuple[Stage, ...]] = CLAIM_ONLY
+    """Where an edit of this kind is judged unless it says otherwise."""
 
     _code_list = field_validator("codes", mode="before")(classmethod(lambda cls, v: _text_codes(v)))
+
+    def stages(self) -> tuple[Stage, ...]:
+        """``request`` (judged by ``decide`` on the requested lines) and/or ``claim`` (by ``check-claim``)."""
+        return tuple(self.stage) if self.stage is not None else self.default_stage
 
     # --- what the policy checks look up (see policy_checks._edit_problems) ---------------
 
@@ -119,6 +132,7 @@ class MaxUnits(_Edit):
     """At most N units (or contacts) of a code on the date of service (or per line)."""
 
     kind: Literal["max_units"] = "max_units"
+    default_stage: ClassVar[tuple[Stage, ...]] = REQUEST_AND_CLAIM
     count: Literal["units", "contacts"] = "units"
     per: Literal["date", "line"] = "date"
     max: Num | None = Field(None, description="one limit for every code of the edit")
@@ -155,6 +169,7 @@ class LifetimeLimit(_Edit):
     """At most N procedures (or units) in a lifetime, counting the history and this claim."""
 
     kind: Literal["lifetime_limit"] = "lifetime_limit"
+    default_stage: ClassVar[tuple[Stage, ...]] = REQUEST_AND_CLAIM
     history: EventFilter
     measure: Literal["procedures", "units"] = Field(
         description="procedures: each event and this claim count 1; units: events count their leads, "
@@ -179,6 +194,7 @@ class RepeatAfterFailure(_Edit):
     """No new trial while the pathway says the last one failed, unless an exception is documented."""
 
     kind: Literal["repeat_after_failure"] = "repeat_after_failure"
+    default_stage: ClassVar[tuple[Stage, ...]] = REQUEST_AND_CLAIM
     failed_states: list[str] = Field(min_length=1)
     exceptions: list[Exemption] = []
 
@@ -193,6 +209,7 @@ class Bundle(_Edit):
     """The edit's codes are included in a ``with`` code billed in the same scope (or a procedure that day)."""
 
     kind: Literal["bundle"] = "bundle"
+    default_stage: ClassVar[tuple[Stage, ...]] = REQUEST_AND_CLAIM
     with_: list[str] = Field(alias="with", min_length=1)
     same: Scope = "date"
     with_events: list[str] = Field([], description="case procedures on the date of service that include them too")
@@ -251,6 +268,7 @@ class EmSameDay(_Edit):
 
 class PlaceOfService(_Edit):
     kind: Literal["place_of_service"] = "place_of_service"
+    default_stage: ClassVar[tuple[Stage, ...]] = REQUEST_AND_CLAIM
     allowed: list[Setting] | None = None
     not_allowed: list[Setting] | None = None
 
@@ -270,6 +288,7 @@ class Frequency(_Edit):
     """At most one service per ``min_interval_days``, except within ``grace`` of an implant."""
 
     kind: Literal["frequency"] = "frequency"
+    default_stage: ClassVar[tuple[Stage, ...]] = REQUEST_AND_CLAIM
     history: list[str] = Field(min_length=1, description="case events that are earlier services")
     min_interval_days: Num
     grace: Grace | None = None
