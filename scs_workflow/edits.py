@@ -26,6 +26,7 @@ schema and the merge.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, ClassVar, Literal, Union
 
@@ -335,6 +336,24 @@ class AuthorizationMatch(_Edit):
     places_of_service: list[Setting] = Field([], description="only lines in these settings (empty: all)")
 
 
+class AuthorizationNumberFormat(_Edit):
+    """The authorization number on the claim (e.g. the Medicare OPD UTN) has the program's format."""
+
+    kind: Literal["authorization_number_format"] = "authorization_number_format"
+    program: Literal["prior_authorization", "medicare_opd"]
+    pattern: str = Field(min_length=1, description="a regular expression the whole number must match")
+    places_of_service: list[Setting] = Field([], description="only lines in these settings (empty: all)")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as err:
+            raise ValueError(f"not a regular expression: {err}") from None
+        return v
+
+
 class AuthorizationValidity(_Edit):
     """An authorization of ``program`` without ``valid_to`` is valid ``valid_days`` after its decision.
 
@@ -353,7 +372,7 @@ EditDef = Annotated[
     Union[  # noqa: UP007
         MaxUnits, UnitsPerArray, LifetimeLimit, RepeatAfterFailure, Bundle, ModifierNotAllowed,
         GlobalPeriodModifier, EmSameDay, PlaceOfService, Frequency, Documentation,
-        AuthorizationRequired, AuthorizationMatch, AuthorizationValidity,
+        AuthorizationRequired, AuthorizationMatch, AuthorizationNumberFormat, AuthorizationValidity,
     ],
     Field(discriminator="kind"),
 ]
