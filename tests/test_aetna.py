@@ -90,4 +90,5 @@ def test_medicare_only_limits_do_not_apply(decide_one):
     d = decide_one(aetna_candidate().case(), ServiceLine(code="63650", units=3), TRIAL_DAY)
     assert d.gate_outcome.value == "approve" and [f.edit for f in d.coding] == ["mue"]
     assert not any(c.id in ("late_resort", "facility") for c in d.criteria)
-    assert decide_one(aetna_candidate().case(), ServiceLine(code="63650", units=2), TRIAL_DAY).outcome.value == "approve"
+    two = decide_one(aetna_candidate().case(), ServiceLine(code="63650", units=2), TRIAL_DAY)
+    assert two.outcome.value == "approve"

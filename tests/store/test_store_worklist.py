@@ -22,7 +22,8 @@ def at(text: str) -> dt.datetime:
 
 
 def request(store: CaseStore, case_id: str, rid: str, received: str, urgency: str = "standard") -> None:
-    store.requests.new(case_id, [ServiceLine(code="63650", place_of_service="hopd")], urgency=urgency, received_at=at(received), by=INTAKE,
+    store.requests.new(case_id, [ServiceLine(code="63650", place_of_service="hopd")], urgency=urgency,
+                       received_at=at(received), by=INTAKE,
                        date_of_service=DOS, clocks=["cms-0057-f"], request_id=rid)
 
 
