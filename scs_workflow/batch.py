@@ -89,11 +89,13 @@ class _Done:
 
 
 def compact_record(d: Decision) -> dict[str, Any]:
-    """The short form: per code its outcome and the ids of the criteria that failed or lack evidence."""
+    """The short form: per code its outcome and the ids of the criteria that failed or lack evidence, then of
+    the coding edits that fired."""
     return {
         "case_id": d.case_id, "policy": f"{d.policy_id}@{d.policy_version}", "state": d.pathway_state,
         "codes": [{"code": c.code, "outcome": c.outcome.value,
-                   "failing": [r.id for r in c.criteria if r.status in _FAILING]} for c in d.codes],
+                   "failing": [r.id for r in c.criteria if r.status in _FAILING] + [f.edit for f in c.coding]}
+                  for c in d.codes],
     }
 
 
