@@ -15,6 +15,13 @@ number and citation is in the policy YAML under ``edits:``::
         max: $max_leads          # a number, or a $parameter of the policy
         action: correct_claim
 
+Edits are the one definition of every coding and utilization rule: ``decide`` judges the
+edits of stage ``request`` on a PA request as a whole, ``check-claim`` those of stage
+``claim``, with the same check functions. ``stage`` defaults by kind (:attr:`_Edit.default_stage`:
+units, lifetime limits, repeat-after-failure, bundling, place of service and frequency are
+judged on both; units per array, modifiers, global periods, E/M, documentation of the
+performed procedure and the authorization kinds only on a claim).
+
 A payer pack that ``extends`` a baseline restates an edit by id to change it, switches
 it off with ``{id: lead_limit_units, enabled: false, note: why}``, or drops it with
 ``remove_edits: [id]``. ``codes`` entries are ``CODE`` or ``CODE:use`` (the gate's use,
