@@ -176,6 +176,8 @@ def _edit_problems(policy: Policy, catalog: set[str]) -> list[tuple[str, str]]:
             bad("has no citation")
         if edit.confidence in ("M", "S2") and edit.verified:
             bad(f"is confidence {edit.confidence} and cannot be verified: true")
+        if edit.kind.startswith("authorization_") and "request" in edit.stages():
+            bad("reconciles a claim with its authorization: it cannot be judged on a request (stage: [claim])")
         if edit.kind == "em_same_day":
             for code in edit.codes:
                 if code in catalog:

@@ -12,12 +12,14 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from casebuilder import DOS, TRIAL_DAY, D, Patient, trial_candidate
 from click.testing import CliRunner
 
-from scs_workflow import Case, Engine, ServiceLine, load_case
+from scs_workflow import Case, Engine, PolicyError, PolicyLibrary, ServiceLine, load_case
 from scs_workflow.claims import Claim, check_claim
 from scs_workflow.cli import main
+from scs_workflow.policy import default_workflows_dir
 from scs_workflow.policy_checks import check_policy
 
 ENGINE = Engine()
@@ -233,3 +235,28 @@ def test_the_fbss_example_approves_when_the_request_says_where():
     case = load_case("examples/fbss-strong-trial.json")
     d = decide(case, line("63650x2:permanent"), line("63685"), on=D(2026, 6, 15))
     assert [c.outcome.value for c in d] == ["approve", "approve"]
+
+
+def test_an_edit_stage_can_be_overridden_in_the_policy(tmp_path: Path):
+    """`stage: [claim]` keeps an edit off PA requests; check-claim still judges it."""
+    pack = tmp_path / "claimonly.yaml"
+    base = ENGINE.library.get("medicare").edits["permanent_implant_in_facility"]
+    restated = base.model_dump(mode="json", by_alias=True, exclude_none=True) | {"stage": ["claim"]}
+    pack.write_text("kind: policy\nid: claimonly\ntitle: t\npayer: t\nversion: '1'\neffective_from: 2021-07-01\n"
+                    "extends: medicare\nedits:\n  - " + json.dumps(restated) + "\n", encoding="utf-8")
+    engine = Engine(library=PolicyLibrary.from_paths([default_workflows_dir() / "medicare.yaml", pack]))
+    case = trial_candidate().trial().case()
+    asked = line("63650x2:permanent", "office")
+    assert engine.decide(case, [asked], DOS, policy="claimonly").codes[0].coding == []
+    claimed = check_claim(case, Claim(date_of_service=DOS, lines=[asked]), engine, policy="claimonly")
+    assert "permanent_implant_in_facility" in [f.edit for f in claimed.lines[0].edits]
+
+
+def test_an_authorization_edit_on_a_request_is_refused_when_the_policy_loads(tmp_path: Path):
+    pack = tmp_path / "bad.yaml"
+    base = ENGINE.library.get("medicare").edits["authorized_period"]
+    restated = base.model_dump(mode="json", by_alias=True, exclude_none=True) | {"stage": ["request", "claim"]}
+    pack.write_text("kind: policy\nid: bad\ntitle: t\npayer: t\nversion: '1'\neffective_from: 2021-07-01\n"
+                    "extends: medicare\nedits:\n  - " + json.dumps(restated) + "\n", encoding="utf-8")
+    with pytest.raises(PolicyError, match="cannot be judged on a request"):
+        PolicyLibrary.from_paths([default_workflows_dir() / "medicare.yaml", pack]).get("bad")
