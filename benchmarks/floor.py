@@ -261,7 +261,7 @@ def decide_floor(
         if ev.date == day and ev.procedure:
             today.append(ev)
             continue
-        if kind in ("generator_implant", "integrated_implant", "generator_replacement"):
+        if kind in ("generator_implant", "integrated_implant", "generator_replacement", "existing_system"):
             grace_from = ev.date
         if kind == "attestation":
             att[ev.kind] = ev.value
