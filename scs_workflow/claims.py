@@ -159,12 +159,12 @@ def _line(i: int, line: ServiceLine, gate: CodeDecision | None, edits: list[Find
           recon: list[Finding]) -> LineResult:
     outcomes = [Outcome(f.outcome) for f in edits + recon] + ([gate.gate_outcome] if gate else [])
     todo = list(dict.fromkeys(f"{f.todo}: {f.message}" for f in edits + recon))
-    if gate is not None and gate.outcome is not Outcome.APPROVE:
-        todo.append(("clinical review: " if gate.outcome is Outcome.DENY else "medical necessity: ")
-                    + (gate.reasons[0] if gate.reasons else gate.outcome.value))
+    if gate is not None and gate.gate_outcome is not Outcome.APPROVE:
+        todo.append(("clinical review: " if gate.gate_outcome is Outcome.DENY else "medical necessity: ")
+                    + (gate.reasons[0] if gate.reasons else gate.gate_outcome.value))
     return LineResult(
         line=i + 1, code=line.code, units=line.units, modifiers=list(line.modifiers),
         place_of_service=line.place_of_service, outcome=worst(outcomes),
-        requires_clinical_review=gate is not None and gate.outcome is Outcome.DENY,
+        requires_clinical_review=gate is not None and gate.requires_clinical_review,
         gate=gate, edits=edits, reconciliation=recon, todo=todo,
     )

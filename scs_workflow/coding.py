@@ -148,7 +148,8 @@ def check_lifetime_limit(e: LifetimeLimit, ctx: ClaimContext) -> list[Hit]:
                f"(at most {limit}; before: {before})")
         if excuse:
             hits.append((i, finding(e, f"{msg}; {excuse} is documented: send it with the claim",
-                                    outcome="pend", action="send_documentation")))
+                                    outcome="pend", action="send_documentation",
+                                    missing=f"the record of the exception: {excuse}")))
         else:
             hits.append((i, finding(e, msg)))
     return hits

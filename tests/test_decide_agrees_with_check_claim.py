@@ -90,3 +90,5 @@ def test_decide_and_check_claim_never_disagree_on_a_rule_they_share(which: int, 
         ids = [f.edit for f in c.edits + c.reconciliation]
         assert len(ids) == len(set(ids)) and len(edits := [f.edit for f in d.coding]) == len(set(edits))
         assert d.requires_clinical_review == (d.gate_outcome.value == "deny") == c.requires_clinical_review
+        if d.outcome.value == "pend":  # unknown is pend, and says what to send
+            assert d.missing_documents or d.unlock
