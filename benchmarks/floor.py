@@ -401,7 +401,7 @@ def _coding(lines: list[ServiceLine], uses: list[str], day: dt.date, placements:
         if code == "63685" and (any(c == "63650" and uses[m] in ("trial", "repeat_trial")
                                     for m, c in enumerate(codes) if m != n) or "trial_placement" in done):
             found[n].append(("no_generator_on_trial", "deny"))
-        if code in ("63650", "63685") and ("0784T" in others or "integrated_implant" in done):
+        if code in ("63650", "63655", "63685") and ({"0784T", "0785T"} & set(others) or "integrated_implant" in done):
             found[n].append(("integrated_replaces_conventional", "deny"))
         if code in ("95970", "95971", "95972") and ({"63650", "63655", "63685", "0784T"} & set(others)
                                                      or done & _PLACED_TODAY):

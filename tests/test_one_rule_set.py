@@ -146,6 +146,14 @@ def test_integrated_judged_on_its_merits():
     assert "integrated_replaces_conventional" not in [f.edit for f in claimed.lines[0].edits]
 
 
+def test_conventional_generator_with_0785T_the_same_day_is_refused():
+    """0785T (revise or remove an integrated system) with 63685 the same day: the conventional line is refused."""
+    case = trial_candidate().trial().event("integrated_implant", IMPLANT, leads=1, setting="asc").case()
+    revision, generator = decide(case, line("0785T"), line("63685"), on=D(2026, 9, 1))
+    assert generator.outcome.value == "deny" and edits(generator) == ["integrated_replaces_conventional"]
+    assert "integrated_replaces_conventional" not in edits(revision)
+
+
 def test_unknown_pends_region_when_a_per_region_limit_would_be_passed():
     """A56876: 2 trials per region. Two thoracic trials on file; a third trial that does not say where pends."""
     p = trial_candidate()
