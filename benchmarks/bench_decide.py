@@ -36,8 +36,8 @@ _FAILING = ("not_met", "insufficient")
 
 def summary(d: Decision) -> tuple[str, list[tuple[str, str, list[str]]]]:
     """What the floor answers, read off a full decision."""
-    return d.pathway_state, [(c.code, c.outcome.value, [r.id for r in c.criteria if r.status.value in _FAILING])
-                             for c in d.codes]
+    return d.pathway_state, [(c.code, c.outcome.value, [r.id for r in c.criteria if r.status.value in _FAILING]
+                              + [f.edit for f in c.coding]) for c in d.codes]
 
 
 def _short(o: Outcomes) -> tuple[str, list[tuple[str, str, list[str]]]]:

@@ -3,7 +3,8 @@
 What ``bench_decide.py`` measures the engine against. Same input as ``Engine.decide``
 (a validated :class:`~scs_workflow.case.Case`, the requested codes, the date of
 service) and the same answer for what it covers: the pathway state and, per code, the
-outcome and the ids of the criteria that fail or lack evidence. It reads the events
+outcome and the ids of the criteria that fail or lack evidence, then of the coding edits
+(stage request) that fire. It reads the events
 directly: no facts, no criteria closures, no ``transitions``, no explanation, no
 pydantic output. It follows ``workflows/medicare.yaml`` as of this writing, including
 the replay rules of :mod:`scs_workflow.pathway` (milestones are judged before and after
@@ -75,27 +76,22 @@ HOPS: tuple[tuple[str, str, str, bool, tuple[str, ...]], ...] = (
 ) + tuple((t, s, d, False, ()) for (t, s), d in MOVES.items() if t not in ("trial_placement", "existing_system"))
 
 _TRIAL = ("chronic_intractable_pain_dx", "late_resort", "conservative_care", "psych_eval", "physical_eval", "facility",
-          "no_active_substance_abuse", "patient_education", "trials_per_region", "trial_units_lifetime", "lead_limit")
+          "no_active_substance_abuse", "patient_education")
 _REPEAT = ("chronic_intractable_pain_dx", "late_resort", "psych_eval", "physical_eval", "facility",
-           "no_active_substance_abuse", "patient_education", "repeat_trial_justified", "trials_per_region",
-           "trial_units_lifetime", "lead_limit")
-_PROGRAMMING = ("programming_frequency", "not_on_implant_day")
+           "no_active_substance_abuse", "patient_education", "repeat_trial_justified")
+_PROGRAMMING: tuple[str, ...] = ()
 # code -> [(use, states, criteria)], in the policy's order
 GATES: dict[str, list[tuple[str, frozenset[str], tuple[str, ...]]]] = {
     "63650": [("trial", frozenset({"candidate", "trial_technical_failure"}), _TRIAL),
               ("repeat_trial", frozenset({"trial_failed"}), _REPEAT),
               ("permanent", frozenset({"trial_succeeded"}), (
-                  "chronic_intractable_pain_dx", "facility", "trial_precedes_permanent", "trial_relief", "lead_limit",
-                  "integrated_not_with_conventional"))],
+                  "chronic_intractable_pain_dx", "facility", "trial_precedes_permanent", "trial_relief"))],
     "63685": [("initial", frozenset({"trial_succeeded", "leads_implanted"}), (
-                  "chronic_intractable_pain_dx", "trial_precedes_permanent", "trial_relief",
-                  "integrated_not_with_conventional")),
+                  "chronic_intractable_pain_dx", "trial_precedes_permanent", "trial_relief")),
               ("replacement", frozenset({"system_implanted", "in_follow_up"}), (
-                  "replacement_reason", "system_was_working", "integrated_not_with_conventional",
-                  "conventional_generator_in_place")),
-              ("reinsertion", frozenset({"generator_removed"}), ("integrated_not_with_conventional",))],
-    "95970": [("analysis", frozenset({"system_implanted", "in_follow_up"}),
-               (*_PROGRAMMING, "analysis_not_with_programming"))],
+                  "replacement_reason", "system_was_working", "conventional_generator_in_place")),
+              ("reinsertion", frozenset({"generator_removed"}), ())],
+    "95970": [("analysis", frozenset({"system_implanted", "in_follow_up"}), _PROGRAMMING)],
     "95971": [("analysis", frozenset({"system_implanted", "in_follow_up"}), _PROGRAMMING)],
     "95972": [("analysis", frozenset({"system_implanted", "in_follow_up"}), _PROGRAMMING)],
 }
@@ -396,11 +392,10 @@ def _replay(events: list[Any], day: dt.date) -> _Walked:
 def decide_floor(
     case: Case, codes: Sequence[str | ServiceLine], day: dt.date
 ) -> tuple[str, list[tuple[str, str, list[str]]]]:
-    """(pathway state, [(code, outcome, failing criterion ids)]) for a Medicare *case* on *day*."""
+    """(pathway state, [(code, outcome, failing criterion and edit ids)]) for a Medicare *case* on *day*."""
     events: list[Any] = sorted(case.events, key=_key)
     state, rejected, held, deficits = _replay(events, day)
     lines = [c if isinstance(c, ServiceLine) else ServiceLine(code=c) for c in codes]
-    requested = {ln.code for ln in lines}
 
     att: dict[str, _Latest] = {}
     care = False
@@ -411,15 +406,19 @@ def decide_floor(
     placements: list[Any] = []
     outcomes: list[Any] = []
     statuses: list[Any] = []
-    placed_today = False
+    today: list[Any] = []  # procedures on the date of service: the service under review
+    grace_from: dt.date | None = None  # the last implant that opens programming's first month
     for ev in events:
         if ev.date > day:
             break
         kind = ev.type
-        if ev.date == day and kind in _PLACED_TODAY:
-            placed_today = True
-        if (ev.date == day and ev.procedure) or ev.id in rejected:
-            continue  # the service under review; an event the pathway rejected is not read
+        if ev.date == day and ev.procedure:
+            today.append(ev)
+            continue
+        if ev.id in rejected:
+            continue  # an event the pathway rejected is not read
+        if kind in ("generator_implant", "integrated_implant", "generator_replacement", "existing_system"):
+            grace_from = ev.date
         if kind == "attestation":
             att.setdefault(ev.kind, _Latest()).add(ev.date, ev.value)
         elif kind == "conservative_therapy":
@@ -455,8 +454,10 @@ def decide_floor(
     effective = _latest([(s.date, s.therapy_effective) for s in statuses if s.therapy_effective is not None])
     dx = any(d.code.startswith(DX_PREFIXES) for d in case.diagnoses) if case.diagnoses else None
 
+    uses = [CHOICE[(ln.code, state)][0] for ln in lines]
+    coding = _coding(lines, uses, day, placements, outcomes, last_programming, grace_from, today)
     out = []
-    for line in lines:
+    for n, line in enumerate(lines):
         _, crits, fits, paperwork, states, gate = CHOICE[(line.code, state)]
         owed = list(deficits)  # the engine's decision._documentation_owed
         if not fits and not paperwork:
@@ -486,23 +487,10 @@ def decide_floor(
                 st = _status(substance.value, False)
             elif cid == "trial_technical_failure":
                 st = _tech(p, outs)
-            elif cid == "trials_per_region":
-                counts: dict[str, int] = {}
-                for t in placements:
-                    counts[t.region] = counts.get(t.region, 0) + 1
-                in_region = counts.get(line.region, 0) if line.region else max(counts.values(), default=0)
-                st = MET if in_region < MAX_TRIALS_PER_REGION else NOT_MET
-            elif cid == "trial_units_lifetime":
-                st = MET if sum(t.leads for t in placements) + line.units <= MAX_TRIAL_UNITS else NOT_MET
-            elif cid == "lead_limit":
-                st = MET if line.units <= MAX_LEADS and (line.contacts is None or line.contacts <= MAX_CONTACTS) \
-                    else NOT_MET
             elif cid == "trial_precedes_permanent":
                 st = INSUFFICIENT if p is None or not outs else MET
             elif cid == "trial_relief":
                 st = _relief(p, outs)
-            elif cid == "integrated_not_with_conventional":
-                st = NOT_MET if "0784T" in requested and requested & {"63650", "63685"} else MET
             elif cid == "replacement_reason":
                 st = INSUFFICIENT if problem is None or problem is CONTRA else (
                     MET if problem in ("end_of_life", "malfunction") else NOT_MET)
@@ -510,17 +498,6 @@ def decide_floor(
                 st = _tri(effective)
             elif cid == "conventional_generator_in_place":
                 st = INSUFFICIENT if system is None else (MET if system == "conventional" else NOT_MET)
-            elif cid == "programming_frequency":
-                if last_programming is None or (day - last_programming).days >= PROGRAMMING_DAYS:
-                    st = MET
-                elif generator_day is None:
-                    st = INSUFFICIENT
-                else:
-                    st = MET if (day - generator_day).days <= FIRST_MONTH_DAYS else NOT_MET
-            elif cid == "not_on_implant_day":
-                st = NOT_MET if placed_today else MET
-            elif cid == "analysis_not_with_programming":
-                st = NOT_MET if requested & {"95971", "95972"} else MET
             else:  # pragma: no cover - a criterion the floor was not written for
                 raise NotImplementedError(cid)
             if st != MET:
@@ -533,5 +510,82 @@ def decide_floor(
             outcome = "pend"
         else:
             outcome = "approve"
-        out.append((line.code, outcome, failing))
+        found = coding[n]
+        if any(o == "deny" for _, o in found):
+            outcome = "deny"
+        elif found and outcome == "approve":
+            outcome = "pend"
+        out.append((line.code, outcome, failing + [e for e, _ in found]))
     return state, out
+
+
+_PERMANENT_IN_FACILITY = {("63650", "permanent"), ("63685", None)}
+
+
+def _coding(lines: list[ServiceLine], uses: list[str], day: dt.date, placements: list[Any], outcomes: list[Any],
+            last_programming: dt.date | None, grace_from: dt.date | None,
+            today: list[Any]) -> list[list[tuple[str, str]]]:
+    """Per line, the (edit id, outcome) of the Medicare coding edits of stage request, in the policy's order."""
+    found: list[list[tuple[str, str]]] = [[] for _ in lines]
+    codes = [ln.code for ln in lines]
+    excuse = bool(outcomes) and bool(outcomes[-1].technical_failure)
+    # lead_limit_units, lead_limit_contacts, mue: running totals per code on the date
+    for edit, code_limits, size in (
+        ("lead_limit_units", {"63650": MAX_LEADS}, lambda ln: ln.units),
+        ("lead_limit_contacts", {"63650": MAX_CONTACTS}, lambda ln: ln.contacts or 0),
+        ("mue", {"63650": 2, "63685": 1, "95970": 1, "95971": 1, "95972": 1}, lambda ln: ln.units),
+    ):
+        totals: dict[str, int] = {}
+        for n, ln in enumerate(lines):
+            if ln.code in code_limits:
+                totals[ln.code] = totals.get(ln.code, 0) + size(ln)
+                if totals[ln.code] > code_limits[ln.code] and size(ln) > 0:
+                    found[n].append((edit, "deny"))
+    trials = [n for n, (c, u) in enumerate(zip(codes, uses, strict=True))
+              if c == "63650" and u in ("trial", "repeat_trial")]
+    if trials:
+        # trials_per_region: one procedure per request; an unstated region pends when any region would be full
+        region = next((lines[n].region for n in trials if lines[n].region), None)
+        region = region or next((ev.region for ev in today if ev.type == "trial_placement"), None)
+        counts: dict[str, int] = {}
+        for t in placements:
+            counts[t.region] = counts.get(t.region, 0) + 1
+        if region is None:
+            if any(c + 1 > MAX_TRIALS_PER_REGION for c in counts.values()):
+                found[trials[0]].append(("trials_per_region", "pend"))
+        elif counts.get(region, 0) + 1 > MAX_TRIALS_PER_REGION:
+            found[trials[0]].append(("trials_per_region", "pend" if excuse else "deny"))
+        # trial_units_lifetime: units of the history and the request, running
+        total = sum(t.leads for t in placements)
+        for n in trials:
+            total += lines[n].units
+            if total > MAX_TRIAL_UNITS:
+                found[n].append(("trial_units_lifetime", "pend" if excuse else "deny"))
+    done = {ev.type for ev in today}
+    for n, code in enumerate(codes):
+        others = [c for m, c in enumerate(codes) if m != n]
+        if code == "95970" and {"95971", "95972"} & set(others):
+            found[n].append(("analysis_with_programming", "deny"))
+        if code == "63685" and (any(c == "63650" and uses[m] in ("trial", "repeat_trial")
+                                    for m, c in enumerate(codes) if m != n) or "trial_placement" in done):
+            found[n].append(("no_generator_on_trial", "deny"))
+        if code in ("63650", "63655", "63685") and ({"0784T", "0785T"} & set(others) or "integrated_implant" in done):
+            found[n].append(("integrated_replaces_conventional", "deny"))
+        if code in ("95970", "95971", "95972") and ({"63650", "63655", "63685", "0784T"} & set(others)
+                                                     or done & _PLACED_TODAY):
+            found[n].append(("test_stimulation_part_of_placement", "deny"))
+    # programming_once_per_30_days
+    if last_programming is not None and (day - last_programming).days < PROGRAMMING_DAYS \
+            and not (grace_from is not None and (day - grace_from).days <= FIRST_MONTH_DAYS):
+        for n, code in enumerate(codes):
+            if code in ("95970", "95971", "95972"):
+                found[n].append(("programming_once_per_30_days", "deny"))
+    # permanent_implant_in_facility: ASC or hospital only; an unstated place of service pends
+    for n, (code, use) in enumerate(zip(codes, uses, strict=True)):
+        if (code, use) in _PERMANENT_IN_FACILITY or (code, None) in _PERMANENT_IN_FACILITY:
+            pos = lines[n].place_of_service
+            if pos is None:
+                found[n].append(("permanent_implant_in_facility", "pend"))
+            elif pos not in ("asc", "hopd", "inpatient"):
+                found[n].append(("permanent_implant_in_facility", "deny"))
+    return found

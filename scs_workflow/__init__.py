@@ -1,11 +1,15 @@
 """scs-workflow: medical-necessity decisions for spinal cord stimulation, explained and cited.
 
 >>> import datetime as dt
->>> from scs_workflow import decide, load_case
+>>> from scs_workflow import ServiceLine, decide, load_case
 >>> case = load_case("examples/fbss-strong-trial.json")
->>> decision = decide(case, ["63650x2:permanent", "63685"], dt.date(2026, 6, 15))
+>>> at_asc = {"place_of_service": "asc"}   # Medicare pays a permanent implant only in an ASC or a hospital
+>>> request = [ServiceLine(code="63650", units=2, use="permanent", **at_asc), ServiceLine(code="63685", **at_asc)]
+>>> decision = decide(case, request, dt.date(2026, 6, 15))
 >>> [(c.code, c.outcome.value) for c in decision.codes]
 [('63650', 'approve'), ('63685', 'approve')]
+>>> [f.edit for f in decide(case, ["63650x2:permanent"], dt.date(2026, 6, 15)).codes[0].coding]
+['permanent_implant_in_facility']
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ import click
 from pydantic import ValidationError
 
 from .case import Case, problems_from
+from .cli_extensions import line_options
 from .criteria import Status
 from .decision import Decision, Engine
 from .errors import ScsWorkflowError
@@ -89,11 +90,13 @@ class _Done:
 
 
 def compact_record(d: Decision) -> dict[str, Any]:
-    """The short form: per code its outcome and the ids of the criteria that failed or lack evidence."""
+    """The short form: per code its outcome and the ids of the criteria that failed or lack evidence, then of
+    the coding edits that fired."""
     return {
         "case_id": d.case_id, "policy": f"{d.policy_id}@{d.policy_version}", "state": d.pathway_state,
         "codes": [{"code": c.code, "outcome": c.outcome.value,
-                   "failing": [r.id for r in c.criteria if r.status in _FAILING]} for c in d.codes],
+                   "failing": [r.id for r in c.criteria if r.status in _FAILING] + [f.edit for f in c.coding]}
+                  for c in d.codes],
     }
 
 
@@ -299,18 +302,21 @@ def decide_lines(lines: Sequence[str], config: BatchConfig) -> list[str]:
 
 @click.command("batch")
 @click.argument("cases_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--code", "codes", multiple=True, required=True, help="CPT code, CODExUNITS for units; repeatable.")
+@click.option("--code", "codes", multiple=True, required=True,
+              help="CODE[xUNITS][:USE], e.g. 63650x2:permanent; repeatable.")
+@line_options
 @click.option("--date", "date_", type=click.DateTime(["%Y-%m-%d"]), help="Date of service (default: today, UTC).")
 @click.option("--policy", help="Policy id (or ID@VERSION) for every case instead of each case's own.")
 @click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="Where to write one decision per line (JSONL), in input order.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: CPU count).")
-@click.option("--compact", is_flag=True, help="Write code, outcome, state and failing criteria only.")
+@click.option("--compact", is_flag=True, help="Write code, outcome, state and failing criteria and edits only.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_CHUNK, show_default=True,
               help="Lines per task sent to a worker.")
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
 @click.pass_context
-def batch_command(ctx: click.Context, cases_file: Path, codes: tuple[str, ...], date_: dt.datetime | None,
+def batch_command(ctx: click.Context, cases_file: Path, codes: tuple[str, ...], place_of_service: str | None,
+                  contacts: int | None, region: str | None, waveform: str | None, date_: dt.datetime | None,
                   policy: str | None, out_path: Path, workers: int | None, compact: bool, chunk_size: int,
                   progress: bool) -> None:
     """Decide CODEs for every case in CASES_FILE (JSON Lines, one case per line).
@@ -322,7 +328,9 @@ def batch_command(ctx: click.Context, cases_file: Path, codes: tuple[str, ...], 
 
     settings = ctx.find_object(Settings)
     day = date_.date() if date_ else dt.datetime.now(dt.UTC).date()
-    config = BatchConfig(tuple(parse_code(c) for c in codes), day, policy, compact,
+    lines = tuple(parse_code(c, waveform, place_of_service=place_of_service, contacts=contacts, region=region)
+                  for c in codes)
+    config = BatchConfig(lines, day, policy, compact,
                          settings.workflows if settings else None)
     with open(out_path, "wb") as out:
         result = run_batch(cases_file, out, config, workers=workers, chunk_size=chunk_size, progress=progress)

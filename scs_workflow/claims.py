@@ -14,14 +14,16 @@ A line's outcome is the worst of its gate and its findings (deny > pend > approv
 Only a deny that comes from the gate asks for clinical review; a coding deny asks for a
 corrected claim. Lines without a gate are judged by the edits alone: E/M lines (the codes of
 the policy's ``em_same_day`` edits) and the catalog's claim-only codes (device supplies such as
-L8680 or C1778, imaging guidance such as 77003). Edits that follow other lines (a device supply
-goes with its procedure: ``coding.FOLLOWING``) run last, on the other lines' outcomes.
+L8680 or C1778, imaging guidance such as 77003). The edits of stage ``claim`` run here, through
+the same checks ``decide`` runs for the edits of stage ``request``; each finding is reported once,
+under ``edits`` or ``reconciliation`` (the line's ``gate`` carries the medical-necessity judgement
+only). Edits that follow other lines (a device supply goes with its procedure:
+``coding.FOLLOWING``) run last, on the other lines' outcomes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +31,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
 from .case import STRICT, Case, Date, Setting, problems_from, read_json
-from .coding import CHECKS as CODING_CHECKS
 from .coding import FOLLOWING
-from .decision import CodeDecision, Engine, Outcome, default_engine
+from .decision import CHECKS, CodeDecision, Engine, Outcome, default_engine, worst
 from .errors import ClaimError, Problem
 from .facts import CaseView
-from .findings import ClaimContext, Finding, Hit
+from .findings import ClaimContext, Finding, run_edits
 from .policy import Policy
 from .reconcile import CHECKS as RECONCILE_CHECKS
 from .service import ServiceLine
-
-CHECKS: dict[str, Callable[[Any, ClaimContext], list[Hit]]] = {**CODING_CHECKS, **RECONCILE_CHECKS}
-_RANK = {Outcome.APPROVE: 0, Outcome.PEND: 1, Outcome.DENY: 2}
 
 
 class Claim(BaseModel):
@@ -96,8 +94,9 @@ class LineResult(_Out):
     place_of_service: str | None
     outcome: Outcome
     requires_clinical_review: bool = Field(description="the deny comes from medical necessity (the gate)")
-    gate: CodeDecision | None = Field(description="the pathway gate; None for a line without one "
-                                                  "(E/M, device supply, imaging guidance)")
+    gate: CodeDecision | None = Field(description="the pathway gate (medical necessity only: its `coding` is empty, "
+                                      "the coding findings are under `edits`); None for a line without one "
+                                      "(E/M, device supply, imaging guidance)")
     edits: list[Finding]
     reconciliation: list[Finding]
     todo: list[str] = Field(description="what to do, in order: from the findings, then the gate")
@@ -139,51 +138,47 @@ def check_claim(case: Case, claim: Claim, engine: Engine | None = None, *, polic
     lines = claim.service_lines()
     # an unknown code is an input error; E/M and claim-only codes (supplies, imaging) have no gate
     gated = [i for i, ln in enumerate(lines) if ln.code not in em and engine.catalog.entry(ln.code).gated]
-    decision = engine.decide(case, [lines[i] for i in gated], dos, policy=pol.key)
+    decision = engine.decide(case, [lines[i] for i in gated], dos, policy=pol.key, coding=False)
     gates: list[CodeDecision | None] = [None] * len(lines)
     for i, gate in zip(gated, decision.codes, strict=True):
         gates[i] = gate
+    uses = [g.use if g is not None else None for g in gates]
     view = engine.compiled(pol).pathway.replay(CaseView(case), dos).facts.view  # without rejected events
-    ctx = ClaimContext(case, view, pol, dos, lines, gates, claim.authorization_number,
+    ctx = ClaimContext(case, view, pol, dos, lines, uses, decision.pathway_state, claim.authorization_number,
                        engine.catalog)
-
-    found: list[tuple[list[Finding], list[Finding]]] = [([], []) for _ in lines]
-    on = [e for e in pol.edits.values() if e.enabled]
-    for edit in [e for e in on if e.kind not in FOLLOWING]:
-        for i, f in CHECKS[edit.kind](edit, ctx):
-            found[i][1 if edit.kind in RECONCILE_CHECKS else 0].append(f)
-    ctx.outcomes = [_outcome(gates[i], *found[i]) for i in range(len(lines))]
-    for edit in [e for e in on if e.kind in FOLLOWING]:
-        for i, f in CHECKS[edit.kind](edit, ctx):
-            found[i][0].append(f)
+    on = [e for e in pol.edits.values() if e.enabled and "claim" in e.stages()]
+    found = run_edits(ctx, [e for e in on if e.kind not in FOLLOWING], CHECKS, "claim")
+    ctx.outcomes = [_outcome(gates[i], found[i]) for i in range(len(lines))]
+    for i, more in enumerate(run_edits(ctx, [e for e in on if e.kind in FOLLOWING], CHECKS, "claim")):
+        found[i].extend(more)
     families = ["em" if ln.code in em else engine.catalog.entry(ln.code).family for ln in lines]
-    results = [_line(i, ln, families[i], gates[i], *found[i]) for i, ln in enumerate(lines)]
+    results = []
+    for i, ln in enumerate(lines):
+        coding = [f for f in found[i] if f.kind not in RECONCILE_CHECKS]
+        recon = [f for f in found[i] if f.kind in RECONCILE_CHECKS]
+        results.append(_line(i, ln, families[i], gates[i], coding, recon))
     return ClaimResult(
         claim_id=claim.claim_id, case_id=case.case_id, policy_id=pol.id, policy_version=pol.version,
         policy_lineage=pol.lineage, date_of_service=dos, authorization_number=claim.authorization_number,
-        pathway_state=decision.pathway_state, outcome=_worst([r.outcome for r in results]), lines=results,
+        pathway_state=decision.pathway_state, outcome=worst([r.outcome for r in results]), lines=results,
         edits_checked=[e.id for e in on], edits_switched_off=[e.id for e in pol.edits.values() if not e.enabled],
         engine_version=__version__,
     )
 
 
-def _worst(outcomes: list[Outcome]) -> Outcome:
-    return max(outcomes, key=_RANK.__getitem__, default=Outcome.APPROVE)
-
-
-def _outcome(gate: CodeDecision | None, edits: list[Finding], recon: list[Finding]) -> Outcome:
-    return _worst([Outcome(f.outcome) for f in edits + recon] + ([gate.outcome] if gate else []))
+def _outcome(gate: CodeDecision | None, findings: list[Finding]) -> Outcome:
+    return worst([Outcome(f.outcome) for f in findings] + ([gate.gate_outcome] if gate else []))
 
 
 def _line(i: int, line: ServiceLine, family: str, gate: CodeDecision | None, edits: list[Finding],
           recon: list[Finding]) -> LineResult:
     todo = list(dict.fromkeys(f"{f.todo}: {f.message}" for f in edits + recon))
-    if gate is not None and gate.outcome is not Outcome.APPROVE:
-        todo.append(("clinical review: " if gate.outcome is Outcome.DENY else "medical necessity: ")
-                    + (gate.reasons[0] if gate.reasons else gate.outcome.value))
+    if gate is not None and gate.gate_outcome is not Outcome.APPROVE:
+        todo.append(("clinical review: " if gate.gate_outcome is Outcome.DENY else "medical necessity: ")
+                    + (gate.reasons[0] if gate.reasons else gate.gate_outcome.value))
     return LineResult(
         line=i + 1, code=line.code, family=family, units=line.units, modifiers=list(line.modifiers),
-        place_of_service=line.place_of_service, outcome=_outcome(gate, edits, recon),
-        requires_clinical_review=gate is not None and gate.outcome is Outcome.DENY,
+        place_of_service=line.place_of_service, outcome=_outcome(gate, edits + recon),
+        requires_clinical_review=gate is not None and gate.requires_clinical_review,
         gate=gate, edits=edits, reconciliation=recon, todo=todo,
     )

@@ -14,10 +14,12 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
 from .case import case_schema, load_case
+from .cli_extensions import line_options
 from .decision import Decision, Engine, Outcome
 from .errors import (
     CaseError,
@@ -30,7 +32,7 @@ from .errors import (
 )
 from .pathway import mermaid
 from .policy import PolicyLibrary, default_workflows_dir, parse_policy_file, policy_paths
-from .service import ServiceLine
+from .service import ServiceLine, load_request
 
 INPUT_ERRORS = (PolicyError, CaseError, ClaimError, UnknownCode, RequestError)
 
@@ -79,28 +81,41 @@ def main(ctx: click.Context, workflows: Path | None) -> None:
     ctx.obj = Settings(workflows)
 
 
-def parse_code(text: str, waveform: str | None = None) -> ServiceLine:
-    """``63650``, ``63650x2`` (two units) or ``63650x2:permanent`` (and what it is for)."""
+def parse_code(text: str, waveform: str | None = None, **facts: Any) -> ServiceLine:
+    """``63650``, ``63650x2`` (two units) or ``63650x2:permanent`` (and what it is for), with the line's facts
+    (``place_of_service``, ``contacts``, ``region``...) that are not None."""
     try:
-        return ServiceLine.parse(text, waveform=waveform)
+        return ServiceLine.parse(text, waveform=waveform, **{k: v for k, v in facts.items() if v is not None})
     except RequestError as err:
         raise click.BadParameter(str(err)) from None
 
 
 @main.command()
 @click.argument("case_file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--code", "codes", multiple=True, required=True,
+@click.option("--code", "codes", multiple=True,
               help="CODE[xUNITS][:USE], e.g. 63650x2:permanent; repeatable.")
-@click.option("--waveform", type=click.Choice(["tonic", "high_frequency", "burst", "dtm", "closed_loop"]),
-              help="Stimulation mode of the requested device.")
+@click.option("--request", "request_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="JSON file of request lines in the claim-line schema: {\"place_of_service\": ..., "
+                   "\"lines\": [{\"code\": ..., \"units\": ..., \"use\": ..., ...}]} (or a bare list).")
+@line_options
 @click.option("--date", "date_", type=click.DateTime(["%Y-%m-%d"]), help="Date of service (default: today, UTC).")
 @click.option("--policy", help="Policy id (or ID@VERSION) instead of the case's own.")
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
 @pass_settings
-def decide(settings: Settings, case_file: Path, codes: tuple[str, ...], waveform: str | None,
+def decide(settings: Settings, case_file: Path, codes: tuple[str, ...], request_file: Path | None,
+           place_of_service: str | None, contacts: int | None, region: str | None, waveform: str | None,
            date_: dt.datetime | None, policy: str | None, as_json: bool) -> None:
-    """Decide CODEs for the case in CASE_FILE on a date of service."""
-    lines = [parse_code(c, waveform) for c in codes]
+    """Decide the request (--code lines and/or --request FILE) for the case in CASE_FILE on a date of service.
+
+    The request is judged as a whole: units summed per code across lines, same-day bundling
+    between its lines, place of service, lifetime and per-region counts.
+    """
+    if not codes and request_file is None:
+        raise click.UsageError("give at least one --code or a --request FILE")
+    lines = [parse_code(c, waveform, place_of_service=place_of_service, contacts=contacts, region=region)
+             for c in codes]
+    if request_file is not None:
+        lines += load_request(request_file)
     case = load_case(case_file)
     day = date_.date() if date_ else dt.datetime.now(dt.UTC).date()
     decision = settings.engine.decide(case, lines, day, policy=policy)
@@ -124,7 +139,7 @@ def render_decision(d: Decision, out: Console) -> None:
         table.add_column(col)
     for c in d.codes:
         colour = _COLOUR[c.outcome]
-        why = c.reasons[0] if c.reasons else "every criterion met"
+        why = c.reasons[0] if c.reasons else c.coding[0].message if c.coding else "every criterion met"
         table.add_row(c.code, c.use or "-", f"[{colour}]{c.outcome.value}[/]",
                       "required" if c.requires_clinical_review else "-", why)
     out.print(table)
@@ -135,6 +150,10 @@ def render_decision(d: Decision, out: Console) -> None:
         for cr in c.criteria:
             flag = "" if cr.verified else " [dim](unverified)[/]"
             out.print(f"  {_MARK[cr.status.value]} {cr.id}: {cr.message}  [dim]— {cr.citation}[/]{flag}")
+        for f in c.coding:
+            flag = "" if f.verified else " [dim](unverified)[/]"
+            out.print(f"  coding {f.edit} [{_COLOUR[Outcome(f.outcome)]}]{f.outcome}[/]: {escape(f.message)}")
+            out.print(f"    → {f.todo}  [dim]— {escape(f.citation)}[/]{flag}")
         for doc in c.missing_documents:
             out.print(f"  missing: {doc}")
         for step in c.unlock:

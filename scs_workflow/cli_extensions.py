@@ -1,4 +1,5 @@
-"""Where the sub-systems (claims, store, batch) attach their commands to ``scs-workflow``.
+"""Where the sub-systems (claims, store, batch) attach their commands to ``scs-workflow``, and the
+options they share (:func:`line_options`: the facts of a requested service line).
 
 Each sub-system keeps its commands in its own module; this file only wires them in, so
 the core CLI does not import SQLAlchemy or anything else it does not need to start.
@@ -6,7 +7,26 @@ the core CLI does not import SQLAlchemy or anything else it does not need to sta
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
+
+
+def line_options(fn: Any) -> Any:
+    """The facts of a service line, stated on the command line for every --code line."""
+    for option in reversed([
+        click.option("--place-of-service", "place_of_service",
+                     type=click.Choice(["office", "asc", "hopd", "inpatient"]),
+                     help="Where the service is to be performed (every --code line)."),
+        click.option("--contacts", type=click.IntRange(min=0), help="Electrode contacts (every --code line)."),
+        click.option("--region", type=click.Choice(["cervical", "thoracic", "lumbar"]),
+                     help="Spinal region of the trial or leads (every --code line)."),
+        click.option("--waveform", type=click.Choice(["tonic", "high_frequency", "burst", "dtm", "closed_loop"]),
+                     help="Stimulation mode of the requested device (every --code line)."),
+    ]):
+        fn = option(fn)
+    return fn
+
 
 
 def register(main: click.Group) -> None:

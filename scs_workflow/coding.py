@@ -28,7 +28,7 @@ from .edits import (
     SupplyUnits,
     UnitsPerArray,
 )
-from .findings import ClaimContext, Hit, exception_documented, finding
+from .findings import ClaimContext, Hit, exception_documented, finding, unknown
 from .windows import days_between, within_global
 
 #: every case event that is a surgical procedure with a CPT code (see procedure_codes)
@@ -115,58 +115,70 @@ def check_units_per_array(e: UnitsPerArray, ctx: ClaimContext) -> list[Hit]:
 
 
 def check_lifetime_limit(e: LifetimeLimit, ctx: ClaimContext) -> list[Hit]:
+    """History plus this request or claim against the limit; a per-region limit counts the line's region.
+
+    A region that is not stated (on the line or the procedure recorded that day) is not guessed: when the
+    limit would be passed in any region of the history, the line pends for the region.
+    """
     idx = ctx.indexes(e.codes)
     if not idx:
         return []
     past = [ev for ev in ctx.history(e.history.events) if e.history.keeps(ev)]
-    where = ""
+    limit = ctx.num(e.max)
     if e.per_region:
         today = [ev for ev in ctx.today(e.history.events) if getattr(ev, "region", None)]
         region: str | None = next((ctx.lines[i].region for i in idx if ctx.lines[i].region), None)
         region = region or (today[0].region if today else None)
-        if region is None:  # unknown: the region with the most procedures so far
-            counts: dict[str, int] = {}
-            for ev in past:
-                counts[ev.region] = counts.get(ev.region, 0) + 1
-            region = max(sorted(counts), key=lambda r: counts[r], default=None)
+        if region is None:
+            regions = sorted({ev.region for ev in past if getattr(ev, "region", None)})
+            full = [r for r in regions if _lifetime_over(e, ctx, idx, [ev for ev in past if ev.region == r], limit)]
+            if not full:
+                return []
+            code = ctx.lines[idx[0]].code
+            return [(idx[0], unknown(e, f"{code}: the spinal region is not stated, and the {', '.join(full)} region "
+                                        f"would pass the limit of {limit} in a lifetime",
+                                     "the spinal region of the service (region)"))]
         past = [ev for ev in past if ev.region == region]
-        where = f" in the {region} region" if region else ""
-    limit = ctx.num(e.max)
-    if e.measure == "procedures":
-        used, this = len(past), 1
-        over = [(idx[0], used + this)] if used + this > limit else []
-        word = "procedure"
-    else:
-        used = sum(getattr(ev, "leads", 1) for ev in past)
-        first = idx[0]
-        over = _running_over(ctx, idx, lambda i: ctx.lines[i].units + (used if i == first else 0), limit)
-        word = "unit"
+    where = f" in the {region} region" if e.per_region else ""
+    over = _lifetime_over(e, ctx, idx, past, limit)
     if not over:
         return []
+    word = "procedure" if e.measure == "procedures" else "unit"
     before = ", ".join(f"{ev.id} ({ev.date.isoformat()})" for ev in past) or "none"
     excuse = exception_documented(ctx, list(e.exceptions))
     hits: list[Hit] = []
     for i, total in over:
-        msg = (f"{ctx.lines[i].code}: {_plural(total, word)}{where} in a lifetime with this claim "
+        msg = (f"{ctx.lines[i].code}: {_plural(total, word)}{where} in a lifetime with this service "
                f"(at most {limit}; before: {before})")
         if excuse:
             hits.append((i, finding(e, f"{msg}; {excuse} is documented: send it with the claim",
-                                    outcome="pend", action="send_documentation")))
+                                    outcome="pend", action="send_documentation",
+                                    missing=f"the record of the exception: {excuse}")))
         else:
             hits.append((i, finding(e, msg)))
     return hits
 
 
+def _lifetime_over(e: LifetimeLimit, ctx: ClaimContext, idx: list[int], past: list[Any],
+                   limit: int) -> list[tuple[int, int]]:
+    """The lines (with the running total) that take history plus these lines past *limit*."""
+    if e.measure == "procedures":
+        total = len(past) + 1  # the lines of one request or claim are one procedure
+        return [(idx[0], total)] if total > limit else []
+    used = sum(getattr(ev, "leads", 1) for ev in past)
+    first = idx[0]
+    return _running_over(ctx, idx, lambda i: ctx.lines[i].units + (used if i == first else 0), limit)
+
+
 def check_repeat_after_failure(e: RepeatAfterFailure, ctx: ClaimContext) -> list[Hit]:
     hits: list[Hit] = []
+    if ctx.pathway_state not in e.failed_states:
+        return []
     for i in ctx.indexes(e.codes):
-        gate = ctx.gates[i]
-        if gate is None or gate.pathway_state not in e.failed_states:
-            continue
         if exception_documented(ctx, list(e.exceptions)):
             continue
         hits.append((i, finding(e, f"{ctx.lines[i].code}: the last trial failed (pathway state "
-                                   f"{gate.pathway_state}) and no technical failure or extenuating "
+                                   f"{ctx.pathway_state}) and no technical failure or extenuating "
                                    "circumstances are documented")))
     return hits
 
@@ -312,11 +324,15 @@ def check_frequency(e: Frequency, ctx: ClaimContext) -> list[Hit]:
 
 def check_place_of_service(e: PlaceOfService, ctx: ClaimContext) -> list[Hit]:
     hits: list[Hit] = []
+    where = f"only in {', '.join(e.allowed)}" if e.allowed else f"not in {', '.join(e.not_allowed or [])}"
     for i in ctx.indexes(e.codes):
         pos = ctx.lines[i].place_of_service
+        if pos is None:  # unknown: it could be the place the rule refuses
+            hits.append((i, unknown(e, f"{ctx.lines[i].code}: no place of service is stated; it is paid {where}",
+                                    "the place of service (office, asc, hopd or inpatient)")))
+            continue
         bad = (e.allowed is not None and pos not in e.allowed) or (e.not_allowed is not None and pos in e.not_allowed)
         if bad:
-            where = f"only in {', '.join(e.allowed)}" if e.allowed else f"not in {', '.join(e.not_allowed or [])}"
             hits.append((i, finding(e, f"{ctx.lines[i].code} is billed in place of service {pos}; it is paid {where}")))
     return hits
 

@@ -1,9 +1,13 @@
 """Decisions: may this code be authorized for this case on this date, and if not, why not?
 
 ``decide`` replays the case through its policy's pathway, judges every criterion that
-gates each requested code, and says what would unlock a code that is not allowed yet.
-It never denies on its own authority: a ``deny`` is a recommendation for a clinical
-reviewer. The same case, policy version and date always give the same bytes.
+gates each requested code (medical necessity), then judges the request as a whole against
+the policy's coding edits of stage ``request`` (units summed per code across lines,
+same-day bundling between the requested lines, place of service, lifetime and per-region
+counts against the case's history) with the same checks ``check-claim`` runs. A line's
+outcome is the worst of its gate and its coding findings; only a gate deny asks for
+clinical review (a deny is a recommendation for a reviewer, never the engine's own). The
+same case, policy version and date always give the same bytes.
 """
 
 from __future__ import annotations
@@ -19,12 +23,18 @@ from pydantic import BaseModel, ConfigDict
 from . import __version__
 from .case import Case
 from .codes import CodeCatalog, default_catalog
+from .coding import CHECKS as CODING_CHECKS
 from .criteria import INSUFFICIENT, NOT_MET, CriterionJudge, Judgement, Status, compile_criterion, leaves
 from .errors import RequestError
 from .facts import FACTS, CaseView, Facts
+from .findings import Check, ClaimContext, Finding, run_edits
 from .pathway import Hop, Pathway, Replay, Step
 from .policy import CriterionDef, GateUse, Policy, PolicyLibrary, default_workflows_dir
+from .reconcile import CHECKS as RECONCILE_CHECKS
 from .service import ServiceLine, as_lines
+
+CHECKS: dict[str, Check] = {**CODING_CHECKS, **RECONCILE_CHECKS}
+"""The check of every edit kind: the one implementation ``decide`` and ``check-claim`` share."""
 
 
 class Outcome(StrEnum):
@@ -66,6 +76,15 @@ class UnlockStep(_Out):
 
 
 class CodeDecision(_Out):
+    """One requested line: its gate (medical necessity) and its coding findings.
+
+    ``outcome`` is the worst of ``gate_outcome`` and the ``coding`` findings (deny > pend >
+    approve); ``requires_clinical_review`` is true only when the gate denies. ``reasons`` are
+    the gate's; a coding conflict is reported once, in ``coding``. ``missing_documents``
+    lists what to send for the gate's criteria and for the findings that pend on a fact the
+    request does not state (e.g. the place of service).
+    """
+
     code: str
     use: str | None
     outcome: Outcome
@@ -76,6 +95,8 @@ class CodeDecision(_Out):
     criteria: list[CriterionResult]
     missing_documents: list[str]
     unlock: list[UnlockStep]
+    gate_outcome: Outcome
+    coding: list[Finding] = []
 
 
 class HistoryStep(_Out):
@@ -148,7 +169,12 @@ class Engine:
         date_of_service: dt.date,
         *,
         policy: str | None = None,
+        coding: bool = True,
     ) -> Decision:
+        """Judge the request *codes* (its lines) for *case* on *date_of_service*.
+
+        With ``coding=False`` only the gates are judged (``check-claim`` runs every edit itself).
+        """
         lines = as_lines(list(codes))
         for line in lines:
             self.catalog.lookup(line.code)  # unknown codes are input errors, before any work
@@ -157,7 +183,11 @@ class Engine:
         facts = Facts(view, date_of_service, history_only=True, requested=lines)
         replay = compiled.pathway.replay(view, date_of_service, facts=facts)
         facts = replay.facts  # the same facts, minus any event the pathway rejected
-        decisions = [self._decide_line(compiled, replay, facts.for_line(line), line) for line in lines]
+        gated = [self._gate(compiled, replay.state, facts.for_line(line), line, replay) for line in lines]
+        found = (self._request_edits(compiled.policy, case, facts.view, date_of_service, lines, gated, replay.state)
+                 if coding else [[] for _ in lines])
+        decisions = [self._decide_line(compiled, replay, line, g, f)
+                     for line, g, f in zip(lines, gated, found, strict=True)]
         pol = compiled.policy
         return Decision(
             case_id=case.case_id, policy_id=pol.id, policy_version=pol.version, policy_lineage=pol.lineage,
@@ -169,7 +199,7 @@ class Engine:
     def outcomes(
         self, case: Case, codes: Sequence[str | ServiceLine], date_of_service: dt.date, *, policy: str | None = None
     ) -> Outcomes:
-        """The pathway state and, per code, the outcome and the ids of the criteria that failed.
+        """The pathway state and, per code, the outcome and the ids of the criteria and edits that failed.
 
         The same judgement as :meth:`decide` without building its explanation: for batch
         re-evaluation, where only what changed matters.
@@ -182,15 +212,26 @@ class Engine:
         facts = Facts(view, date_of_service, history_only=True, requested=lines)
         replay = cp.pathway.replay(view, date_of_service, facts=facts)
         state, facts = replay.state, replay.facts
+        gated = [self._gate(cp, state, facts.for_line(line), line, replay) for line in lines]
+        found = self._request_edits(cp.policy, case, facts.view, date_of_service, lines, gated, state)
         out: list[tuple[str, Outcome, list[str]]] = []
-        for line in lines:
-            gated = self._gate(cp, state, facts.for_line(line), line, replay)
-            if isinstance(gated, str):
-                out.append((line.code, Outcome.DENY, []))
+        for line, g, findings in zip(lines, gated, found, strict=True):
+            if isinstance(g, str):
+                outcome, failing = Outcome.DENY, []
             else:
-                failing = [c.id for c, j in gated.judged if j.status in (NOT_MET, INSUFFICIENT)]
-                out.append((line.code, gated.outcome, failing))
+                outcome = g.outcome
+                failing = [c.id for c, j in g.judged if j.status in (NOT_MET, INSUFFICIENT)]
+            out.append((line.code, worst([outcome, *(Outcome(f.outcome) for f in findings)]),
+                        failing + [f.edit for f in findings]))
         return Outcomes(cp.policy.key, state, out)
+
+    def _request_edits(self, policy: Policy, case: Case, view: CaseView, day: dt.date, lines: list[ServiceLine],
+                       gated: Sequence[_Gated | str], state: str) -> list[list[Finding]]:
+        """The policy's edits of stage ``request``, judged on the request as a whole."""
+        uses = [None if isinstance(g, str) else g.use.use for g in gated]
+        ctx = ClaimContext(case, view, policy, day, lines, uses, state, authorization_number=None,
+                           catalog=self.catalog)
+        return run_edits(ctx, list(policy.edits.values()), CHECKS, "request")
 
     def _gate(self, cp: CompiledPolicy, state: str, facts: Facts, line: ServiceLine,
               replay: Replay | None = None) -> _Gated | str:
@@ -230,11 +271,11 @@ class Engine:
             outcome = Outcome.APPROVE
         return _Gated(use, path, fits, by_paperwork, judged, outcome)
 
-    def _decide_line(self, cp: CompiledPolicy, replay: Replay, facts: Facts, line: ServiceLine) -> CodeDecision:
+    def _decide_line(self, cp: CompiledPolicy, replay: Replay, line: ServiceLine, gated: _Gated | str,
+                     coding: list[Finding]) -> CodeDecision:
         state = replay.state
-        gated = self._gate(cp, state, facts, line, replay)
         if isinstance(gated, str):
-            return _deny_only(line.code, state, gated)
+            return _deny_only(line.code, state, gated, coding)
         use, judged, outcome = gated.use, gated.judged, gated.outcome
         reasons = []
         if not gated.fits and not gated.by_paperwork:
@@ -249,10 +290,12 @@ class Engine:
         if outcome is Outcome.PEND and not reasons:
             reasons.append(f"the case has not reached {', '.join(use.states)} yet")
         return CodeDecision(
-            code=line.code, use=use.use, outcome=outcome, requires_clinical_review=outcome is Outcome.DENY,
-            pathway_state=state, allowed_states=list(use.states), reasons=reasons,
-            criteria=[_result(c, j) for c, j in judged], missing_documents=_missing(judged),
+            code=line.code, use=use.use, outcome=_with_findings(outcome, coding),
+            requires_clinical_review=outcome is Outcome.DENY, pathway_state=state, allowed_states=list(use.states),
+            reasons=reasons, criteria=[_result(c, j) for c, j in judged],
+            missing_documents=_missing(judged, coding),
             unlock=[] if outcome is Outcome.APPROVE else _unlock(cp, gated.path, judged),
+            gate_outcome=outcome, coding=coding,
         )
 
 
@@ -343,7 +386,19 @@ def _result(c: CriterionDef, j: Judgement) -> CriterionResult:
     )
 
 
-def _missing(judged: list[tuple[CriterionDef, Judgement]]) -> list[str]:
+_RANK = {Outcome.APPROVE: 0, Outcome.PEND: 1, Outcome.DENY: 2}
+
+
+def worst(outcomes: Sequence[Outcome]) -> Outcome:
+    """deny > pend > approve (nothing to judge: approve)."""
+    return max(outcomes, key=_RANK.__getitem__, default=Outcome.APPROVE)
+
+
+def _with_findings(gate: Outcome, coding: list[Finding]) -> Outcome:
+    return worst([gate, *(Outcome(f.outcome) for f in coding)])
+
+
+def _missing(judged: list[tuple[CriterionDef, Judgement]], coding: Sequence[Finding] = ()) -> list[str]:
     docs: dict[str, None] = {}
     for c, j in judged:
         if j.status is not INSUFFICIENT:
@@ -354,6 +409,9 @@ def _missing(judged: list[tuple[CriterionDef, Judgement]]) -> list[str]:
         for leaf in j.leaves:
             if leaf.status is INSUFFICIENT:
                 docs[FACTS[leaf.fact].document] = None
+    for f in coding:
+        if f.outcome == "pend" and f.missing:
+            docs[f.missing] = None
     return list(docs)
 
 
@@ -388,10 +446,11 @@ def _docs_of(c: CriterionDef) -> str:
     return "; ".join(names)
 
 
-def _deny_only(code: str, state: str, reason: str) -> CodeDecision:
+def _deny_only(code: str, state: str, reason: str, coding: list[Finding]) -> CodeDecision:
     return CodeDecision(
         code=code, use=None, outcome=Outcome.DENY, requires_clinical_review=True, pathway_state=state,
-        allowed_states=[], reasons=[reason], criteria=[], missing_documents=[], unlock=[],
+        allowed_states=[], reasons=[reason], criteria=[], missing_documents=_missing([], coding), unlock=[],
+        gate_outcome=Outcome.DENY, coding=coding,
     )
 
 

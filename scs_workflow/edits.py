@@ -15,6 +15,13 @@ number and citation is in the policy YAML under ``edits:``::
         max: $max_leads          # a number, or a $parameter of the policy
         action: correct_claim
 
+Edits are the one definition of every coding and utilization rule: ``decide`` judges the
+edits of stage ``request`` on a PA request as a whole, ``check-claim`` those of stage
+``claim``, with the same check functions. ``stage`` defaults by kind (:attr:`_Edit.default_stage`:
+units, lifetime limits, repeat-after-failure, bundling, place of service and frequency are
+judged on both; units per array, modifiers, global periods, E/M, documentation of the
+performed procedure and the authorization kinds only on a claim).
+
 A payer pack that ``extends`` a baseline restates an edit by id to change it, switches
 it off with ``{id: lead_limit_units, enabled: false, note: why}``, or drops it with
 ``remove_edits: [id]``. ``codes`` entries are ``CODE`` or ``CODE:use`` (the gate's use,
@@ -26,8 +33,9 @@ schema and the merge.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
@@ -45,6 +53,9 @@ ACTION_TEXT: dict[str, str] = {
 ParamRef = Annotated[str, Field(pattern=r"^\$[a-z][a-z0-9_]*$")]
 Num = int | ParamRef
 Scope = Literal["session", "array", "pocket", "date"]
+Stage = Literal["request", "claim"]
+REQUEST_AND_CLAIM: tuple[Stage, ...] = ("request", "claim")
+CLAIM_ONLY: tuple[Stage, ...] = ("claim",)
 Exemption = Literal["technical_failure", "extenuating_circumstances"]
 _ID = r"^[a-z][a-z0-9_]*$"
 
@@ -74,8 +85,18 @@ class _Edit(_Model):
     codes: list[str] = Field([], description="the lines it applies to: CODE or CODE:use")
     outcome: Literal["deny", "pend"] = "deny"
     action: Action
+    stage: list[Stage] | None = Field(
+        None, min_length=1, description="where the edit is judged: on a PA request (`decide`) and/or on a claim "
+        "(`check-claim`); left out, the kind's default (see STAGE)")
+
+    default_stage: ClassVar[tuple[Stage, ...]] = CLAIM_ONLY
+    """Where an edit of this kind is judged unless it says otherwise."""
 
     _code_list = field_validator("codes", mode="before")(classmethod(lambda cls, v: _text_codes(v)))
+
+    def stages(self) -> tuple[Stage, ...]:
+        """``request`` (judged by ``decide`` on the requested lines) and/or ``claim`` (by ``check-claim``)."""
+        return tuple(self.stage) if self.stage is not None else self.default_stage
 
     # --- what the policy checks look up (see policy_checks._edit_problems) ---------------
 
@@ -119,6 +140,7 @@ class MaxUnits(_Edit):
     """At most N units (or contacts) of a code on the date of service (or per line)."""
 
     kind: Literal["max_units"] = "max_units"
+    default_stage: ClassVar[tuple[Stage, ...]] = REQUEST_AND_CLAIM
     count: Literal["units", "contacts"] = "units"
     per: Literal["date", "line"] = "date"
     max: Num | None = Field(None, description="one limit for every code of the edit")
@@ -155,6 +177,7 @@ class LifetimeLimit(_Edit):
     """At most N procedures (or units) in a lifetime, counting the history and this claim."""
 
     kind: Literal["lifetime_limit"] = "lifetime_limit"
+    default_stage: ClassVar[tuple[Stage, ...]] = REQUEST_AND_CLAIM
     history: EventFilter
     measure: Literal["procedures", "units"] = Field(
         description="procedures: each event and this claim count 1; units: events count their leads, "
@@ -179,6 +202,7 @@ class RepeatAfterFailure(_Edit):
     """No new trial while the pathway says the last one failed, unless an exception is documented."""
 
     kind: Literal["repeat_after_failure"] = "repeat_after_failure"
+    default_stage: ClassVar[tuple[Stage, ...]] = REQUEST_AND_CLAIM
     failed_states: list[str] = Field(min_length=1)
     exceptions: list[Exemption] = []
 
@@ -193,6 +217,7 @@ class Bundle(_Edit):
     """The edit's codes are included in a ``with`` code billed in the same scope (or a procedure that day)."""
 
     kind: Literal["bundle"] = "bundle"
+    default_stage: ClassVar[tuple[Stage, ...]] = REQUEST_AND_CLAIM
     with_: list[str] = Field(alias="with", min_length=1)
     same: Scope = "date"
     with_events: list[str] = Field([], description="case procedures on the date of service that include them too")
@@ -251,6 +276,7 @@ class EmSameDay(_Edit):
 
 class PlaceOfService(_Edit):
     kind: Literal["place_of_service"] = "place_of_service"
+    default_stage: ClassVar[tuple[Stage, ...]] = REQUEST_AND_CLAIM
     allowed: list[Setting] | None = None
     not_allowed: list[Setting] | None = None
 
@@ -270,6 +296,7 @@ class Frequency(_Edit):
     """At most one service per ``min_interval_days``, except within ``grace`` of an implant."""
 
     kind: Literal["frequency"] = "frequency"
+    default_stage: ClassVar[tuple[Stage, ...]] = REQUEST_AND_CLAIM
     history: list[str] = Field(min_length=1, description="case events that are earlier services")
     min_interval_days: Num
     grace: Grace | None = None
@@ -370,6 +397,24 @@ class AuthorizationMatch(_Edit):
     places_of_service: list[Setting] = Field([], description="only lines in these settings (empty: all)")
 
 
+class AuthorizationNumberFormat(_Edit):
+    """The authorization number on the claim (e.g. the Medicare OPD UTN) has the program's format."""
+
+    kind: Literal["authorization_number_format"] = "authorization_number_format"
+    program: Literal["prior_authorization", "medicare_opd"]
+    pattern: str = Field(min_length=1, description="a regular expression the whole number must match")
+    places_of_service: list[Setting] = Field([], description="only lines in these settings (empty: all)")
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as err:
+            raise ValueError(f"not a regular expression: {err}") from None
+        return v
+
+
 class AuthorizationValidity(_Edit):
     """An authorization of ``program`` without ``valid_to`` is valid ``valid_days`` after its decision.
 
@@ -388,7 +433,8 @@ EditDef = Annotated[
     Union[  # noqa: UP007
         MaxUnits, UnitsPerArray, LifetimeLimit, RepeatAfterFailure, Bundle, ModifierNotAllowed,
         GlobalPeriodModifier, EmSameDay, PlaceOfService, Frequency, Documentation,
-        SupplySetting, SupplyUnits, NeedsProcedure, AuthorizationRequired, AuthorizationMatch, AuthorizationValidity,
+        SupplySetting, SupplyUnits, NeedsProcedure, AuthorizationRequired, AuthorizationMatch,
+        AuthorizationNumberFormat, AuthorizationValidity,
     ],
     Field(discriminator="kind"),
 ]

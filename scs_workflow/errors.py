@@ -83,8 +83,9 @@ class UnknownCode(ScsWorkflowError):
         super().__init__(f"unknown code {code_value!r}: not an SCS-family CPT code")
 
 
-class RequestError(ScsWorkflowError):
-    """A request is malformed: e.g. ``63650:implant`` when 63650's uses are trial/permanent."""
+class RequestError(_Located):
+    """A request is malformed: e.g. ``63650:implant`` when 63650's uses are trial/permanent; a request
+    file's problems name their JSON path."""
 
     code = "request_invalid"
 

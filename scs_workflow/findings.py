@@ -1,28 +1,30 @@
 """What an edit check sees (a :class:`ClaimContext`) and what it returns (:class:`Finding` s).
 
-The checks of each edit kind (:mod:`.coding`, :mod:`.reconcile`) read the claim's lines with
-their gate decisions, the case's events as of the date of service and the policy's
-parameters through this context, and return ``(line index, Finding)`` pairs.
+The checks of each edit kind (:mod:`.coding`, :mod:`.reconcile`) read the lines (of a PA
+request in ``decide``, of a claim in ``check-claim``) with the use each line's gate chose,
+the case's events as of the date of service and the policy's parameters through this
+context, and return ``(line index, Finding)`` pairs. Both commands run the same checks on
+the same edit definitions; :func:`run_edits` is that one loop.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from .case import Authorization, Case
-from .edits import ACTION_TEXT, Action, Confidence, Num
+from .edits import ACTION_TEXT, Action, Confidence, Num, Stage
 from .facts import CaseView
 from .service import ServiceLine
 
 if TYPE_CHECKING:
     from .codes import CodeCatalog, CodeInfo
-    from .decision import CodeDecision, Outcome
+    from .decision import Outcome
     from .policy import Policy
-
 
 
 class Finding(BaseModel):
@@ -40,30 +42,41 @@ class Finding(BaseModel):
     url: str | None
     confidence: Confidence
     verified: bool
+    missing: str | None = None
+    """For a pend because the request (or claim) does not state a fact the rule needs: what to send."""
 
 
 Hit = tuple[int, Finding]
 """A finding on the line at that index of the claim."""
 
 
-def finding(edit: Any, message: str, *, outcome: str | None = None, action: str | None = None) -> Finding:
+def finding(edit: Any, message: str, *, outcome: str | None = None, action: str | None = None,
+            missing: str | None = None) -> Finding:
     act = action or edit.action
     return Finding(
         edit=edit.id, kind=edit.kind, outcome=outcome or edit.outcome, message=message, action=act,
         todo=ACTION_TEXT[act], citation=edit.cite, url=edit.url, confidence=edit.confidence, verified=edit.verified,
+        missing=missing,
     )
+
+
+def unknown(edit: Any, message: str, what: str) -> Finding:
+    """A pend: the rule cannot be judged until *what* is stated (never an approval, never a denial)."""
+    return finding(edit, f"{message}: send {what}", outcome="pend", action="send_documentation", missing=what)
 
 
 @dataclass
 class ClaimContext:
-    """A claim's lines with their gate decisions, and the case and policy they are checked against."""
+    """The lines of a request or a claim, the use their gates chose, and the case and policy they are checked
+    against. ``pathway_state`` is the case's state as of the date of service."""
 
     case: Case
     view: CaseView
     policy: Policy
     date_of_service: dt.date
     lines: list[ServiceLine]
-    gates: list[CodeDecision | None]
+    uses: list[str | None]
+    pathway_state: str
     authorization_number: str | None
     catalog: CodeCatalog | None = None
     #: each line's outcome from its gate and the other edits; set before the edits that follow
@@ -80,8 +93,8 @@ class ClaimContext:
         return self.code_catalog().entry(self.lines[i].code)
 
     def use_of(self, i: int) -> str | None:
-        gate = self.gates[i]
-        return gate.use if gate is not None else self.lines[i].use
+        use = self.uses[i]
+        return use if use is not None else self.lines[i].use
 
     def matches(self, i: int, refs: list[str]) -> bool:
         """Is line *i* one of *refs* (``CODE`` or ``CODE:use``)?"""
@@ -125,3 +138,16 @@ def exception_documented(ctx: ClaimContext, exceptions: list[str]) -> str | None
             if hits:
                 return f"extenuating circumstances ({hits[-1].id})"
     return None
+
+
+Check = Callable[[Any, ClaimContext], list[Hit]]
+
+
+def run_edits(ctx: ClaimContext, edits: Sequence[Any], checks: dict[str, Check], stage: Stage) -> list[list[Finding]]:
+    """The findings per line of every enabled edit of *stage* (``request`` or ``claim``), in policy order."""
+    found: list[list[Finding]] = [[] for _ in ctx.lines]
+    for edit in edits:
+        if edit.enabled and stage in edit.stages():
+            for i, f in checks[edit.kind](edit, ctx):
+                found[i].append(f)
+    return found

@@ -3,7 +3,8 @@
 The schema catches malformed YAML; these checks catch a policy that is well formed
 but means something impossible: unreachable states, dead ends, gates naming unknown
 states or codes, criteria reading evidence the case model does not have, criteria
-without a citation, and two transitions no guard tells apart.
+without a citation, two transitions no guard tells apart, and a rule defined twice (a
+criterion and an edit, or two edits, stating the same clause for the same codes).
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ def check_policy(policy: Policy) -> list[Problem]:
                 info = catalog.codes.get(code)
                 if info is not None and info.supply is None:
                     add(f"edits.{eid}", f"edit {eid}: {code} is not a device supply code of the catalog")
+    for key, msg in _defined_twice(policy):
+        add(key, msg)
     return out
 
 
@@ -181,6 +184,8 @@ def _edit_problems(policy: Policy, catalog: set[str]) -> list[tuple[str, str]]:
             bad("has no citation")
         if edit.confidence in ("M", "S2") and edit.verified:
             bad(f"is confidence {edit.confidence} and cannot be verified: true")
+        if edit.kind.startswith("authorization_") and "request" in edit.stages():
+            bad("reconciles a claim with its authorization: it cannot be judged on a request (stage: [claim])")
         if edit.kind == "em_same_day":
             for code in edit.codes:
                 if code in catalog:
@@ -212,4 +217,63 @@ def _edit_problems(policy: Policy, catalog: set[str]) -> list[tuple[str, str]]:
                 value = policy.parameters.get(n[1:])
                 if not isinstance(value, int) or isinstance(value, bool):
                     bad(f"uses {n}, which is not a whole-number parameter of the policy")
+    return out
+
+
+# --- each rule once ----------------------------------------------------------------------
+
+#: what an edit of a kind checks besides its codes: two edits of one clause that check different
+#: things (the leads and the contacts of one A56876 limit) are two halves of the rule, not a copy
+_CHECKS_WHAT: dict[str, tuple[str, ...]] = {
+    "max_units": ("count", "per"), "lifetime_limit": ("measure", "per_region"),
+    "authorization_match": ("check",), "authorization_required": ("check",), "bundle": ("same",),
+}
+
+
+def _clause(cite: str) -> str:
+    return " ".join(cite.lower().split()).rstrip(").;, ")
+
+
+def _same_clause(a: str, b: str) -> bool:
+    """The same citation, or one that only adds to the other ("A56876 (x)" and "A56876 (x; y)")."""
+    ca, cb = _clause(a), _clause(b)
+    return ca.startswith(cb) or cb.startswith(ca)
+
+
+def _overlap(a: list[str], b: list[str]) -> list[str]:
+    """Refs (``CODE`` or ``CODE:use``) of *a* that some ref of *b* also covers."""
+    out = []
+    for x in a:
+        cx, _, ux = x.partition(":")
+        for y in b:
+            cy, _, uy = y.partition(":")
+            if cx == cy and (not ux or not uy or ux == uy):
+                out.append(x)
+                break
+    return out
+
+
+def _defined_twice(policy: Policy) -> list[tuple[str, str]]:
+    """A rule stated twice (same id, or the same clause for the same codes) is judged twice, and the two
+    copies drift apart: keep one (coding rules as edits, medical necessity as criteria)."""
+    out: list[tuple[str, str]] = []
+    edits = [e for e in policy.edits.values() if e.enabled]
+    for e in edits:
+        if e.id in policy.criteria:
+            out.append((f"edits.{e.id}", f"rule {e.id!r} is defined twice: as a criterion and as an edit"))
+    for c in policy.criteria.values():
+        for e in edits:
+            codes = _overlap(c.applies_to, e.codes)
+            if codes and e.id != c.id and _same_clause(c.cite, e.cite):
+                out.append((f"criteria.{c.id}", f"rule defined twice: criterion {c.id} and edit {e.id} state the "
+                                                f"same clause ({c.cite}) for {', '.join(codes)}: keep one"))
+    for i, a in enumerate(edits):
+        what = _CHECKS_WHAT.get(a.kind, ())
+        for b in edits[i + 1:]:
+            if a.kind != b.kind or any(getattr(a, f) != getattr(b, f) for f in what):
+                continue
+            codes = _overlap(a.codes, b.codes)
+            if codes and _same_clause(a.cite, b.cite):
+                out.append((f"edits.{b.id}", f"rule defined twice: edits {a.id} and {b.id} state the same clause "
+                                             f"({a.cite}) for {', '.join(codes)}: keep one"))
     return out

@@ -5,7 +5,11 @@ compared with the authorization the claim names, else the one on file that cover
 code (and its date, if several do), else the latest one on file. The edit kinds here:
 
 * ``authorization_required`` - the policy needs an authorization (on file / on the claim);
-* ``authorization_match`` - number, code, units, period or setting differ from it;
+* ``authorization_match`` - number, code, units, period or setting differ from it; an
+  authorization decided after the date of service does not cover that service (prior
+  authorization is a condition of payment obtained before the service, 42 CFR 419.82);
+* ``authorization_number_format`` - the number on the claim has the program's format (the
+  Medicare OPD UTN: 14 characters);
 * ``authorization_validity`` - a program's authorization without an end date expires
   ``valid_days`` after its decision (the decision date is day 0).
 
@@ -16,11 +20,12 @@ authorization, or submit a new request.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
 from .case import Authorization
-from .edits import AuthorizationMatch, AuthorizationRequired, AuthorizationValidity
+from .edits import AuthorizationMatch, AuthorizationNumberFormat, AuthorizationRequired, AuthorizationValidity
 from .findings import ClaimContext, Hit, finding
 from .windows import valid_through as _valid_through
 
@@ -33,7 +38,8 @@ def _codes(auth: Authorization) -> dict[str, int]:
 
 
 def _covers(auth: Authorization, day: dt.date) -> bool:
-    return auth.valid_from <= day and (auth.valid_to is None or day <= auth.valid_to)
+    """Decided on or before *day* (never after the service) and valid on it."""
+    return auth.date <= day and auth.valid_from <= day and (auth.valid_to is None or day <= auth.valid_to)
 
 
 def _terms(auth: Authorization) -> str:
@@ -72,9 +78,12 @@ def check_required(e: AuthorizationRequired, ctx: ClaimContext) -> list[Hit]:
         line = ctx.lines[i]
         on_file = [a for a in ctx.authorizations() if a.program == e.program and line.code in _codes(a)]
         where = f"{line.code} in place of service {line.place_of_service}"
-        if e.check == "on_file" and not on_file:
-            hits.append((i, finding(e, f"{where} needs a {e.program} authorization since "
-                                       f"{e.effective_from.isoformat()}; none covering {line.code} is on the case")))
+        before = [a for a in on_file if a.date <= ctx.date_of_service]
+        if e.check == "on_file" and not before:
+            late = "".join(f"; {a.number} was decided on {a.date.isoformat()}, after the service" for a in on_file)
+            hits.append((i, finding(e, f"{where} needs a {e.program} authorization decided before the service since "
+                                       f"{e.effective_from.isoformat()}; none covering {line.code} is on the case"
+                                       f"{late}")))
         elif e.check == "on_claim":
             numbers = [a.number for a in on_file]
             if ctx.authorization_number is None:
@@ -117,6 +126,10 @@ def check_match(e: AuthorizationMatch, ctx: ClaimContext) -> list[Hit]:
             if billed[key] > codes[line.code]:
                 hits.append((i, finding(e, f"{line.code}: {billed[key]} units billed, {codes[line.code]} authorized "
                                            f"by {auth.number}: request more units or correct the claim")))
+        elif e.check == "period" and dos < auth.date:
+            hits.append((i, finding(e, f"{line.code} on {dos.isoformat()} was performed before authorization "
+                                       f"{auth.number} was decided ({auth.date.isoformat()}): an authorization "
+                                       "decided after the service does not cover it")))
         elif e.check == "period" and not _covers(auth, dos):
             side = "before authorization {} starts" if dos < auth.valid_from else "after authorization {} ended"
             hits.append((i, finding(e, f"{line.code} on {dos.isoformat()} is {side.format(auth.number)} "
@@ -125,6 +138,18 @@ def check_match(e: AuthorizationMatch, ctx: ClaimContext) -> list[Hit]:
             hits.append((i, finding(e, f"{line.code} was performed in {line.place_of_service}; authorization "
                                        f"{auth.number} is for {auth.setting}")))
     return hits
+
+
+def check_number_format(e: AuthorizationNumberFormat, ctx: ClaimContext) -> list[Hit]:
+    number = ctx.authorization_number
+    if number is None:
+        return []
+    idx = [i for i in ctx.indexes(e.codes) if not e.places_of_service
+           or ctx.lines[i].place_of_service in e.places_of_service]
+    if re.fullmatch(e.pattern, number):
+        return []
+    return [(i, finding(e, f"{ctx.lines[i].code}: the claim's {e.program} number {number!r} does not have its "
+                           f"format ({e.text}): correct the number")) for i in idx]
 
 
 def valid_through(auth: Authorization, valid_days: int) -> dt.date:
@@ -152,5 +177,6 @@ def check_validity(e: AuthorizationValidity, ctx: ClaimContext) -> list[Hit]:
 CHECKS: dict[str, Callable[[Any, ClaimContext], list[Hit]]] = {
     "authorization_required": check_required,
     "authorization_match": check_match,
+    "authorization_number_format": check_number_format,
     "authorization_validity": check_validity,
 }

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from .case import STRICT, Region, Setting, Waveform
-from .errors import RequestError
+from .case import STRICT, Region, Setting, Waveform, problems_from
+from .errors import Problem, RequestError
 
 
 class ServiceLine(BaseModel):
@@ -66,3 +68,39 @@ _NOTATION = re.compile(r"^(?P<code>[0-9]{4}[0-9A-Za-z]|[A-Za-z][0-9]{4})"  # CPT
 def as_lines(codes: Sequence[str | ServiceLine]) -> list[ServiceLine]:
     """Accept ``"63650x2:permanent"`` notation where a line with defaults will do."""
     return [c if isinstance(c, ServiceLine) else ServiceLine.parse(str(c)) for c in codes]
+
+
+class ServiceRequest(BaseModel):
+    """A PA request's lines, as a file: the claim-line schema, with a place of service for every line
+    that does not state its own (``scs-workflow decide --request FILE``)."""
+
+    model_config = STRICT
+
+    place_of_service: Setting | None = Field(None, description="for every line that does not give its own")
+    lines: list[ServiceLine] = Field(min_length=1)
+
+    def service_lines(self) -> list[ServiceLine]:
+        return [ln if ln.place_of_service or not self.place_of_service
+                else ln.model_copy(update={"place_of_service": self.place_of_service}) for ln in self.lines]
+
+
+def parse_request(data: Any, source: str = "request") -> list[ServiceLine]:
+    """``{"place_of_service": ..., "lines": [...]}`` or a bare list of lines; problems name their JSON path."""
+    if isinstance(data, list):
+        data = {"lines": data}
+    try:
+        return ServiceRequest.model_validate(data).service_lines()
+    except ValidationError as err:
+        raise RequestError(f"{source}: invalid request", problems_from(err)) from None
+
+
+def load_request(path: str | Path) -> list[ServiceLine]:
+    """Read a request file (JSON) into its service lines."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise RequestError(f"{p}: cannot read request file: {err.strerror}") from None
+    except json.JSONDecodeError as err:
+        raise RequestError(f"{p}: not JSON", [Problem(f"line {err.lineno} column {err.colno}", err.msg)]) from None
+    return parse_request(data, str(p))

@@ -15,18 +15,23 @@ def engine() -> Engine:
 
 @pytest.fixture(scope="session")
 def decide_one(engine: Engine):  # type: ignore[no-untyped-def]
-    """decide_one(case, "63650x2:permanent", on=date) -> the CodeDecision of that code."""
+    """decide_one(case, "63650x2:permanent", on=date) -> the CodeDecision of that code.
+
+    The lines written as text are requested at an ASC (``pos``), as a real request states where the
+    service is to be performed (a permanent implant with no place of service pends for it); pass
+    ``pos=None`` to leave it out, or a ServiceLine to state everything yourself.
+    """
 
     def run(case: Case, code: str | ServiceLine, on: dt.date, *, also: Sequence[str] = (),
-            policy: str | None = None) -> CodeDecision:
-        line = code if isinstance(code, ServiceLine) else parse(code)
-        decision: Decision = engine.decide(case, [line, *[parse(c) for c in also]], on, policy=policy)
+            policy: str | None = None, pos: str | None = "asc") -> CodeDecision:
+        line = code if isinstance(code, ServiceLine) else parse(code, pos)
+        decision: Decision = engine.decide(case, [line, *[parse(c, pos) for c in also]], on, policy=policy)
         return decision.codes[0]
 
     return run
 
 
-def parse(text: str) -> ServiceLine:
+def parse(text: str, pos: str | None = None) -> ServiceLine:
     from scs_workflow.cli import parse_code
 
-    return parse_code(text)
+    return parse_code(text, place_of_service=pos)

@@ -86,6 +86,9 @@ def test_halved_analgesics_without_50_percent_less_pain_is_a_failed_trial(decide
 
 
 def test_medicare_only_limits_do_not_apply(decide_one):
+    """A56876's lead limit is Medicare's; three units still pass the CPT/NCCI unit edit (MUE) the pack keeps."""
     d = decide_one(aetna_candidate().case(), ServiceLine(code="63650", units=3), TRIAL_DAY)
-    assert d.outcome.value == "approve"
-    assert not any(c.id in ("lead_limit", "late_resort", "facility") for c in d.criteria)
+    assert d.gate_outcome.value == "approve" and [f.edit for f in d.coding] == ["mue"]
+    assert not any(c.id in ("late_resort", "facility") for c in d.criteria)
+    two = decide_one(aetna_candidate().case(), ServiceLine(code="63650", units=2), TRIAL_DAY)
+    assert two.outcome.value == "approve"

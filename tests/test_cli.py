@@ -28,7 +28,7 @@ def test_decide_prints_a_table_with_reasons_and_citations():
 
 def test_decide_json_is_the_decision_model():
     code, out, _ = run("decide", "examples/fbss-strong-trial.json", "--code", "63650x2:permanent", "--code", "63685",
-                       "--date", "2026-06-15", "--json")
+                       "--date", "2026-06-15", "--place-of-service", "asc", "--json")
     assert code == 0
     data = json.loads(out)
     assert [c["outcome"] for c in data["codes"]] == ["approve", "approve"]

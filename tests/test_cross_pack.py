@@ -18,7 +18,8 @@ DOS = dt.date(2026, 5, 1)
     ("cigna", "deny", "trial_failed"),  # pain only
 ])
 def test_forty_percent_less_pain_with_analgesics_halved(engine, policy, outcome, state):
-    decision = engine.decide(SPLIT, [ServiceLine(code="63650", units=2, use="permanent")], DOS, policy=policy)
+    decision = engine.decide(SPLIT, [ServiceLine(code="63650", units=2, use="permanent", place_of_service="asc")], DOS,
+                               policy=policy)
     d = decision.codes[0]
     assert (decision.policy_id, d.outcome.value, d.pathway_state) == (policy, outcome, state)
     relief = next(c for c in d.criteria if c.id == "trial_relief")

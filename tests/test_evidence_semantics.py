@@ -172,7 +172,8 @@ def test_prior_paddle_counts(engine, decide_one):
     replay = replay_of(engine, p, DOS)
     assert replay.facts.get("paddle_implants").value == 1
     d = decide_one(p.case(), "63655", DOS)
-    assert d.outcome.value == "deny" and any("paddle" in r for r in d.reasons)
+    assert d.outcome.value == "deny" and [f.edit for f in d.coding] == ["paddle_once_per_lifetime"]
+    assert not d.requires_clinical_review  # a lifetime limit is a coding refusal, not medical necessity
 
 
 def test_prior_percutaneous_implant_is_not_a_paddle(decide_one):

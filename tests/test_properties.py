@@ -82,13 +82,13 @@ def test_any_case_gets_a_decision_that_keeps_its_invariants(evs, policy, code, o
     rejected = {h.event_id for h in decision.history
                 if not h.applied and not h.reason.startswith("awaiting documentation")}
     assert not rejected & {e for c in d.criteria for item in c.evidence for e in item.events}
-    assert d.requires_clinical_review == (d.outcome.value == "deny")
+    assert d.requires_clinical_review == (d.gate_outcome.value == "deny")  # never for a coding refusal
     if d.outcome.value == "approve":
         assert d.pathway_state in d.allowed_states
         assert all(c.status.value in ("met", "not_applicable") for c in d.criteria)
-        assert d.reasons == [] and d.unlock == []
+        assert d.reasons == [] and d.unlock == [] and d.coding == []
     else:
-        assert d.reasons and all(r.endswith("]") for r in d.reasons)
+        assert (d.reasons or d.coding) and all(r.endswith("]") for r in d.reasons)
     if d.outcome.value == "pend":
         assert d.missing_documents or d.unlock
     again = ENGINE.decide(case, [code], on).codes[0]

@@ -19,6 +19,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ..cli_extensions import line_options
 from ..errors import CaseError, Problem, StoreError
 from .errors import AuditFailed
 
@@ -219,7 +220,10 @@ def request_group() -> None:
 
 @request_group.command("new")
 @click.argument("case_id")
-@click.option("--code", "codes", multiple=True, required=True, help="CPT code, CODExUNITS for units; repeatable.")
+@click.option("--code", "codes", multiple=True, help="CODE[xUNITS][:USE], e.g. 63650x2:permanent; repeatable.")
+@click.option("--request", "request_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="JSON file of request lines in the claim-line schema (as for `decide --request`).")
+@line_options
 @click.option("--urgency", type=click.Choice(["standard", "expedited"]), default="standard", show_default=True)
 @click.option("--received-at", help="When the request was received (ISO-8601; default now).")
 @click.option("--date-of-service", "dos", help="Planned date of service (default: the day received).")
@@ -230,16 +234,25 @@ def request_group() -> None:
 @click.option("--auth-number", help="Authorization number for an automatic approval (default AUTH-<request id>).")
 @_actor_options
 @_db_option
-def request_new(case_id: str, codes: tuple[str, ...], urgency: str, received_at: str | None, dos: str | None,
+def request_new(case_id: str, codes: tuple[str, ...], request_file: Path | None, place_of_service: str | None,
+                contacts: int | None, region: str | None, waveform: str | None, urgency: str,
+                received_at: str | None, dos: str | None,
                 clocks: tuple[str, ...], request_id: str | None, auto_approve: bool, auth_number: str | None,
                 actor: str, role: str, source: str, db: str | None) -> None:
     """Record an authorization request on CASE_ID: its due time and the engine's recommendation."""
     from ..cli import parse_code
+    from ..service import load_request
     from . import render
 
+    if not codes and request_file is None:
+        raise click.UsageError("give at least one --code or a --request FILE")
+    lines = [parse_code(c, waveform, place_of_service=place_of_service, contacts=contacts, region=region)
+             for c in codes]
+    if request_file is not None:
+        lines += load_request(request_file)
     store = _store(db)
     when = _instant(received_at, store.clocks, "--received-at") or store.now()
-    req = store.requests.new(case_id, [parse_code(c) for c in codes], urgency=urgency, received_at=when,
+    req = store.requests.new(case_id, lines, urgency=urgency, received_at=when,
                              by=_actor(actor, role, source), date_of_service=_day(dos, "--date-of-service"),
                              clocks=clocks, request_id=request_id, auto_approve=auto_approve, auth_number=auth_number)
     render.request_text(req, _console())

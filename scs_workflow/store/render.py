@@ -69,7 +69,8 @@ def case_text(head: CaseRecord, events: list[EventRecord], reqs: list[RequestRec
 
 
 def _codes(r: RequestRecord) -> str:
-    return " ".join(c["code"] + (f"x{c['units']}" if c["units"] != 1 else "") for c in r.codes)
+    return " ".join(c["code"] + (f"x{c['units']}" if c["units"] != 1 else "") + (f":{c['use']}" if c.get("use") else "")
+                    for c in r.codes)
 
 
 def request_json(r: RequestRecord, entries: list[LogEntry] | None = None) -> dict[str, Any]:
@@ -98,7 +99,9 @@ def request_text(r: RequestRecord, out: Console, entries: list[LogEntry] | None 
     out.print(f"recommendation [bold]{r.rec_outcome or '-'}[/] ({r.rec_policy or '-'})")
     if r.recommendation:
         for c in r.recommendation.get("codes", []):
-            why = c["reasons"][0] if c.get("reasons") else "every criterion met"
+            coding = c.get("coding") or []
+            why = (c["reasons"][0] if c.get("reasons") else coding[0]["message"] if coding
+                   else "every criterion met")
             out.print(f"  {c['code']}: {c['outcome']} - {why}")
     line = f"status [bold]{r.status}[/]"
     if r.status == "pended":

@@ -128,7 +128,7 @@ class RequestDesk:
         if not lines:
             raise ActionRefused("a request needs at least one code")
         dos = date_of_service or received_at.astimezone(book.zone).date()
-        wanted = [{"code": line.code, "units": line.units} for line in lines]
+        wanted = [line_record(line) for line in lines]
         existing = self._find(request_id)
         if existing is not None:
             return _same_request(existing, case_id, wanted, urgency, received_at)
@@ -176,8 +176,7 @@ class RequestDesk:
             if req.status == "decided":
                 raise ActionRefused(f"request {request_id} was decided ({req.outcome}) already: a decision is final")
             case = self._lock_case(conn, req.case_id)
-            lines = [ServiceLine(code=c["code"], units=c["units"]) for c in req.codes]
-            decision = self.store.engine.decide(case, lines, req.date_of_service)
+            decision = self.store.engine.decide(case, request_lines(req), req.date_of_service)
             self._recommend(conn, request_id, decision, by)
             when = at or self.store.now()
             if when < req.received_at:
@@ -221,9 +220,15 @@ class RequestDesk:
             if end < start:
                 raise ActionRefused(f"request {request_id}: valid_to {end} is before valid_from {start}")
             event_id = f"auth-{request_id}"
-            event = {"id": event_id, "type": "authorization", "date": day.isoformat(), "number": auth_number.strip(),
-                     "program": "medicare_opd" if "medicare-opd" in req.clocks else "prior_authorization",
-                     "services": req.codes, "valid_from": start.isoformat(), "valid_to": end.isoformat()}
+            lines = request_lines(req)
+            settings = {ln.place_of_service for ln in lines}
+            event: dict[str, Any] = {
+                "id": event_id, "type": "authorization", "date": day.isoformat(), "number": auth_number.strip(),
+                "program": "medicare_opd" if "medicare-opd" in req.clocks else "prior_authorization",
+                "services": [{"code": ln.code, "units": ln.units} for ln in lines],
+                "valid_from": start.isoformat(), "valid_to": end.isoformat()}
+            if len(settings) == 1 and None not in settings:
+                event["setting"] = settings.pop()
             source = Actor(by.name, by.role, f"request:{request_id}")
             self.store.append_in(conn, req.case_id, [Incoming(event, source)])
             detail.update(auth_number=auth_number.strip(), valid_from=start.isoformat(), valid_to=end.isoformat(),
@@ -313,6 +318,18 @@ def _record(m: Mapping[Any, Any]) -> RequestRecord:
     values["clocks"] = values["clocks"].split(",") if values["clocks"] else []
     values["recommendation"] = json.loads(values["recommendation"]) if values["recommendation"] else None
     return RequestRecord(**values)
+
+
+def line_record(line: ServiceLine) -> dict[str, Any]:
+    """A request line as stored: code and units, then every fact the line states (use, place of service,
+    contacts, region, waveform...), so a re-decision judges the same request."""
+    facts = line.model_dump(mode="json", exclude_defaults=True, exclude={"code", "units"})
+    return {"code": line.code, "units": line.units, **facts}
+
+
+def request_lines(req: RequestRecord) -> list[ServiceLine]:
+    """The lines of a stored request (requests stored before line facts were kept have code and units only)."""
+    return [ServiceLine.model_validate(c) for c in req.codes]
 
 
 def _same_request(existing: RequestRecord, case_id: str, codes: list[dict[str, Any]], urgency: str,

@@ -54,8 +54,6 @@ SCENARIOS: dict[str, Scenario] = {
                                   claim(DOS, line("63650:trial", region="thoracic")), "63650"),
     "trial_units_lifetime": lambda: (two_trials((2, 2), ("thoracic", "lumbar")).case(),
                                      claim(DOS, line("63650:trial", region="thoracic")), "63650"),
-    "no_repeat_after_failed_trial": lambda: (trial_candidate().trial(pain=(8, 6)).case(), claim(DOS, "63650x2"),
-                                             "63650"),
     "paddle_once_per_lifetime": lambda: (implanted("paddle").case(), claim(LATER, "63655"), "63655"),
     "analysis_with_programming": lambda: (implanted().case(), claim(LATER, "95970", "95972"), "95970"),
     "perc_revision_includes_removal": lambda: (implanted().case(), claim(LATER, "63661", "63663"), "63661"),
@@ -95,6 +93,8 @@ SCENARIOS: dict[str, Scenario] = {
     "opd_utn_on_claim": lambda: (with_utn(trialled()).case(), claim(DOS, "63650x2:permanent", pos="hopd"), "63650"),
     "opd_utn_validity": lambda: (with_utn(trialled(), day=D(2025, 11, 1)).case(),
                                  claim(DOS, "63650x2:permanent", pos="hopd", auth="UTN00000000001"), "63650"),
+    "opd_utn_format": lambda: (with_utn(trialled(), number="UTN-0001").case(),
+                               claim(DOS, "63650x2:permanent", pos="hopd", auth="UTN-0001"), "63650"),
     "authorized_number": lambda: (with_utn(trialled()).case(),
                                   claim(DOS, "63650x2:permanent", pos="hopd", auth="UTN99999999999"), "63650"),
     "authorized_code": lambda: (with_utn(with_utn(trialled(), code="63685", number="OTHER00000000"), day=D(2026, 3, 1))

@@ -14,10 +14,10 @@ from .scenarios import SCENARIOS
 MEDICARE_EDITS = list(Engine().library.get("medicare").edits)
 #: A56876 / L37632 limits and the OPD prior-authorization program: Medicare's, switched off by the commercial packs
 MEDICARE_ONLY = ["lead_limit_units", "lead_limit_contacts", "trials_per_region", "trial_units_lifetime",
-                 "no_repeat_after_failed_trial", "paddle_once_per_lifetime", "programming_once_per_30_days",
+                 "paddle_once_per_lifetime", "programming_once_per_30_days",
                  "removal_revision_not_in_office", "permanent_implant_in_facility", "supply_code_of_the_setting",
                  "electrode_supply_limit", "opd_pa_on_file",
-                 "opd_utn_on_claim", "opd_utn_validity"]
+                 "opd_utn_on_claim", "opd_utn_format", "opd_utn_validity"]
 
 
 def test_every_medicare_edit_has_a_scenario():

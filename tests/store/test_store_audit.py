@@ -7,6 +7,7 @@ import datetime as dt
 from click.testing import CliRunner
 from sqlalchemy import delete, update
 
+from scs_workflow import ServiceLine
 from scs_workflow.cli import main
 from scs_workflow.store import CaseStore, verify
 from scs_workflow.store.schema import auth_requests, case_events, cases, request_log
@@ -70,8 +71,8 @@ def test_an_edited_case_header_breaks_the_chain_at_its_start(store: CaseStore, f
 
 
 def test_an_edited_request_decision_is_found(store: CaseStore, fbss_case: str, clock) -> None:
-    req = store.requests.new(CASE, ["63650"], urgency="standard", received_at=clock.at, by=INTAKE,
-                             date_of_service=dt.date(2026, 6, 15))
+    req = store.requests.new(CASE, [ServiceLine(code="63650", place_of_service="hopd")], urgency="standard",
+                             received_at=clock.at, by=INTAKE, date_of_service=dt.date(2026, 6, 15))
     store.requests.decide(req.request_id, "approve", by=REVIEWER, auth_number="UTN-1")
     assert findings(store) == []
     sql(store, update(auth_requests).where(auth_requests.c.request_id == req.request_id).values(outcome="deny"))

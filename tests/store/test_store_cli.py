@@ -107,3 +107,19 @@ def test_deciding_a_case_file_does_not_import_sqlalchemy() -> None:
             "print('sqlalchemy' in sys.modules, 'alembic' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "False False"
+
+
+def test_request_new_keeps_the_line_facts_given_on_the_command_line(run, tmp_path: Path) -> None:
+    run("case", "new", "--file", str(EXAMPLE))
+    made = run("request", "new", "ex-fbss-001", "--code", "63650x2:permanent", "--place-of-service", "office",
+               "--received-at", "2026-06-05T23:59", "--date-of-service", "2026-06-15", "--request-id", "r-1")
+    assert made.exit_code == 0 and "recommendation deny" in made.stdout  # a permanent implant in an office
+    lines = tmp_path / "lines.json"
+    lines.write_text(json.dumps({"place_of_service": "asc", "lines": [{"code": "63650", "units": 2, "use": "permanent"},
+                                                                      {"code": "63685"}]}))
+    asc = run("request", "new", "ex-fbss-001", "--request", str(lines), "--received-at", "2026-06-05T23:59",
+              "--date-of-service", "2026-06-15", "--request-id", "r-2")
+    assert asc.exit_code == 0 and "recommendation approve" in asc.stdout
+    shown = json.loads(run("request", "show", "r-1", "--json").stdout)
+    assert shown["codes"] == [{"code": "63650", "units": 2, "use": "permanent",
+                               "place_of_service": "office"}]

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from scs_workflow import PermissionDenied, UnknownCode
+from scs_workflow import PermissionDenied, ServiceLine, UnknownCode
 from scs_workflow.store import Actor, CaseStore
 from scs_workflow.store.errors import ActionRefused, IdempotencyConflict
 
@@ -19,10 +19,13 @@ DIRECTOR = Actor("mo", "medical_director", "test")
 
 
 def new(store: CaseStore, case_id: str, *codes: str, **kw: object):  # type: ignore[no-untyped-def]
+    """A request for *codes* in the hospital outpatient department (a request states where: a permanent
+    implant with no place of service pends for it)."""
     kw.setdefault("urgency", "standard")
     kw.setdefault("received_at", FRIDAY_2359)
     kw.setdefault("date_of_service", DOS)
-    return store.requests.new(case_id, list(codes or ("63650",)), by=INTAKE, **kw)  # type: ignore[arg-type]
+    lines = [ServiceLine.parse(c, place_of_service="hopd") for c in codes or ("63650",)]
+    return store.requests.new(case_id, lines, by=INTAKE, **kw)  # type: ignore[arg-type]
 
 
 def test_a_denial_without_a_reviewer_is_refused_and_nothing_is_written(store: CaseStore, fbss_case: str) -> None:

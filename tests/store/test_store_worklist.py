@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy import update
 
+from scs_workflow import ServiceLine
 from scs_workflow.store import CaseStore
 from scs_workflow.store.schema import cases
 from scs_workflow.store.worklist import cases_by_state, metrics, open_requests, pended_requests, percentile
@@ -21,7 +22,8 @@ def at(text: str) -> dt.datetime:
 
 
 def request(store: CaseStore, case_id: str, rid: str, received: str, urgency: str = "standard") -> None:
-    store.requests.new(case_id, ["63650"], urgency=urgency, received_at=at(received), by=INTAKE,
+    store.requests.new(case_id, [ServiceLine(code="63650", place_of_service="hopd")], urgency=urgency,
+                       received_at=at(received), by=INTAKE,
                        date_of_service=DOS, clocks=["cms-0057-f"], request_id=rid)
 
 
