@@ -66,6 +66,7 @@ class _Edit(_Model):
     id: str = Field(pattern=_ID)
     text: str = Field(min_length=1, description="the rule in plain language")
     cite: str = Field(min_length=1, description="exact source clause")
+    source: list[str] = Field([], description="ids of the pack's sources the citation comes from")
     url: str | None = None
     confidence: Confidence
     verified: bool
@@ -76,6 +77,8 @@ class _Edit(_Model):
     action: Action
 
     _code_list = field_validator("codes", mode="before")(classmethod(lambda cls, v: _text_codes(v)))
+    _source_list = field_validator("source", mode="before")(
+        classmethod(lambda cls, v: [v] if isinstance(v, str) else v))
 
     # --- what the policy checks look up (see policy_checks._edit_problems) ---------------
 
