@@ -550,15 +550,14 @@ def _modalities_addressed(f: Facts) -> Evidence:
 def _in_person_pt_weeks(f: Facts) -> Evidence:
     """A course counts when it ran in the 12 months before the date; its ``weeks``, else whole weeks of its dates."""
     since = f.as_of - relativedelta(months=12)
-    courses = [t for t in f.events("conservative_therapy")
-               if t.kind == "physical_therapy" and t.in_person
-               and t.outcome not in ("contraindicated", "unsuitable")
-               and min(t.end or f.as_of, f.as_of) >= since]
-    if not courses:
+    pt = [t for t in f.events("conservative_therapy")
+          if t.kind == "physical_therapy" and t.outcome not in ("contraindicated", "unsuitable")]
+    if not pt:
         return Evidence(None)
+    courses = [t for t in pt if t.in_person and min(t.end or f.as_of, f.as_of) >= since]
     weeks = sum(t.weeks if t.weeks is not None else ((min(t.end or f.as_of, f.as_of) - t.start).days + 1) // 7
                 for t in courses)
-    return Evidence(weeks, _ids(courses))
+    return Evidence(weeks, _ids(pt))
 
 
 # --- revision, removal and replacement: the documented indication ---------------------

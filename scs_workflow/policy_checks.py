@@ -109,10 +109,12 @@ def check_policy(policy: Policy) -> list[Problem]:
 
 def _source_problems(cited: list[str], policy: Policy) -> list[str]:
     """A rule in effect cites only the pack's own sources, or a baseline source the pack adopts."""
+    foreign = [sid for sid in cited if sid not in policy.sources]
+    if not foreign:
+        return []
     own = ", ".join(sorted(policy.sources)) or "none"
-    return [f"cites source {sid!r}, which is not one of the pack's own sources ({own}); restate the rule "
-            f"with the pack's own citation, switch it off, or adopt the source with `adopts`"
-            for sid in cited if sid not in policy.sources]
+    return [f"cites source {', '.join(map(repr, foreign))}, not among the pack's sources ({own}): restate it "
+            "with the pack's own citation, switch it off, or `adopts` the source"]
 
 
 def _fact_problems(name: str) -> list[str]:
