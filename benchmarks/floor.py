@@ -26,8 +26,18 @@ MET, NOT_MET, INSUFFICIENT = "met", "not_met", "insufficient"
 
 # --- the policy, written out --------------------------------------------------------------
 
-DX_PREFIXES = ("M96.1", "G90.5", "G56.4", "G57.7", "M54.1", "M51.1", "M50.1", "E10.4", "E11.4", "E13.4",
-               "G03.9", "G54.6", "B02.2", "G54.0", "G54.1")
+DX_CODES = frozenset({
+    "M96.1", "G90.50", "G90.511", "G90.512", "G90.513", "G90.519", "G90.521", "G90.522", "G90.523", "G90.529",
+    "G90.59", "G56.40", "G56.41", "G56.42", "G56.43", "G57.70", "G57.71", "G57.72", "G57.73",
+    "M54.10", "M54.11", "M54.12", "M54.13", "M54.14", "M54.15", "M54.16", "M54.17", "M54.18",
+    "M51.14", "M51.15", "M51.16", "M51.17", "M50.10", "M50.11", "M50.120", "M50.121", "M50.122", "M50.123",
+    "M50.13", "E10.42", "E11.42", "E13.42", "G03.9", "G54.6", "B02.23", "B02.29", "G54.0", "G54.1"})
+MODALITIES = frozenset({"pharmacological", "physical", "psychological", "surgical"})
+MODALITY = {"medication": "pharmacological", "injection": "pharmacological", "physical_therapy": "physical",
+            "home_exercise": "physical", "chiropractic": "physical", "acupuncture": "physical",
+            "psychological_therapy": "psychological", "spine_surgery": "surgical", "other": "other"}
+ADDRESSED = ("failed", "partial_relief", "contraindicated", "unsuitable")
+SIMPLE_MAX = 3
 PSYCH_ROLES = frozenset({"psychiatrist", "psychologist", "clinical_social_worker", "npp_supervised"})
 MAX_LEADS, MAX_CONTACTS, MAX_TRIALS_PER_REGION, MAX_TRIAL_UNITS = 2, 16, 2, 4
 RELIEF_PCT, ANALGESIC_PCT, PROGRAMMING_DAYS, FIRST_MONTH_DAYS = 50, 50, 30, 30
@@ -77,6 +87,7 @@ _REPEAT = ("chronic_intractable_pain_dx", "late_resort", "psych_eval", "physical
            "no_active_substance_abuse", "patient_education", "repeat_trial_justified", "trials_per_region",
            "trial_units_lifetime", "lead_limit")
 _PROGRAMMING = ("programming_frequency", "not_on_implant_day")
+_DEVICE = ("device_indication",)
 # code -> [(use, states, criteria)], in the policy's order
 GATES: dict[str, list[tuple[str, frozenset[str], tuple[str, ...]]]] = {
     "63650": [("trial", frozenset({"candidate", "trial_technical_failure"}), _TRIAL),
@@ -89,12 +100,12 @@ GATES: dict[str, list[tuple[str, frozenset[str], tuple[str, ...]]]] = {
                   "integrated_not_with_conventional")),
               ("replacement", frozenset({"system_implanted", "in_follow_up"}), (
                   "replacement_reason", "system_was_working", "integrated_not_with_conventional",
-                  "conventional_generator_in_place")),
+                  "conventional_generator_in_place", *_DEVICE)),
               ("reinsertion", frozenset({"generator_removed"}), ("integrated_not_with_conventional",))],
     "95970": [("analysis", frozenset({"system_implanted", "in_follow_up"}),
-               (*_PROGRAMMING, "analysis_not_with_programming"))],
-    "95971": [("analysis", frozenset({"system_implanted", "in_follow_up"}), _PROGRAMMING)],
-    "95972": [("analysis", frozenset({"system_implanted", "in_follow_up"}), _PROGRAMMING)],
+               (*_PROGRAMMING, "analysis_not_with_programming", "analysis_without_programming"))],
+    "95971": [("analysis", frozenset({"system_implanted", "in_follow_up"}), (*_PROGRAMMING, "simple_programming"))],
+    "95972": [("analysis", frozenset({"system_implanted", "in_follow_up"}), (*_PROGRAMMING, "complex_programming"))],
 }
 CODES = tuple(GATES)
 _GENERATORS = ("generator_implant", "generator_replacement", "integrated_implant", "existing_system")
@@ -178,7 +189,8 @@ def _tri(value: Any) -> str:
 
 def _replay(events: list[Any], day: dt.date) -> str:
     state = "intake"
-    care = psych = exam = extenuating = None  # as of the day being replayed
+    psych = exam = extenuating = None  # as of the day being replayed
+    care: set[str] = set()
     placements: list[Any] = []
     outcomes: list[Any] = []
     i, n = 0, len(events)
@@ -188,10 +200,10 @@ def _replay(events: list[Any], day: dt.date) -> str:
         while j < n and events[j].date == today:  # a day's facts include all of that day's events
             ev = events[j]
             kind = ev.type
-            if kind == "conservative_therapy":
-                care = care or ev.outcome in ("failed", "partial_relief", "contraindicated")
-            elif kind == "prior_procedure":
-                care = care or ev.kind == "spine_surgery"
+            if kind == "conservative_therapy" and ev.outcome in ADDRESSED:
+                care.add(MODALITY[ev.kind])
+            elif kind == "prior_procedure" and ev.kind == "spine_surgery":
+                care.add("surgical")
             elif kind == "psych_eval":
                 psych = ev.cleared and ev.evaluator_role in PSYCH_ROLES
             elif kind == "physical_exam":
@@ -232,8 +244,8 @@ def _replay(events: list[Any], day: dt.date) -> str:
     return _settle(state, care, psych, exam)
 
 
-def _settle(state: str, care: bool | None, psych: bool | None, exam: bool | None) -> str:
-    if state == "intake" and care:
+def _settle(state: str, care: set[str], psych: bool | None, exam: bool | None) -> str:
+    if state == "intake" and care >= MODALITIES:
         state = "conservative_care_failed"
     if state == "conservative_care_failed" and psych and exam:
         state = "candidate"
@@ -250,7 +262,11 @@ def decide_floor(
     requested = {ln.code for ln in lines}
 
     att: dict[str, bool] = {}
-    care = False
+    care: set[str] = set()
+    device_done = dt.date.min  # the last procedure on the system: it dealt with the indications before it
+    indications: list[Any] = []
+    sessions = [ev.parameters_changed for ev in events
+                if ev.type == "programming" and ev.date == day and ev.parameters_changed is not None]
     psych = substance = last_programming = generator_day = system = None
     system_key: tuple[Any, ...] | None = None
     exam = False
@@ -266,12 +282,19 @@ def decide_floor(
             placed_today = True
         if ev.date == day and ev.procedure:
             continue
+        if kind in ("lead_implant", "generator_implant", "generator_replacement", "integrated_implant",
+                    "lead_revision", "existing_system"):
+            device_done = max(device_done, ev.date)
+        if kind in ("complication", "attestation"):
+            indications.append(ev)
         if kind == "attestation":
             att[ev.kind] = ev.value
         elif kind == "conservative_therapy":
-            care = care or ev.outcome in ("failed", "partial_relief", "contraindicated")
+            if ev.outcome in ADDRESSED:
+                care.add(MODALITY[ev.kind])
         elif kind == "prior_procedure":
-            care = care or ev.kind == "spine_surgery"
+            if ev.kind == "spine_surgery":
+                care.add("surgical")
         elif kind == "psych_eval":
             psych = ev.cleared and ev.evaluator_role in PSYCH_ROLES
         elif kind == "physical_exam":
@@ -298,7 +321,12 @@ def decide_floor(
     since = generator_day or dt.date.min
     problem = next((s.status for s in reversed(statuses) if s.date >= since), None)
     effective = next((s.therapy_effective for s in reversed(statuses) if s.therapy_effective is not None), None)
-    dx = any(d.code.startswith(DX_PREFIXES) for d in case.diagnoses)
+    dx = any(d.code in DX_CODES for d in case.diagnoses)
+    recent = [s for s in statuses if s.date >= device_done]
+    indicated = any(ev.date >= device_done and (ev.type == "complication" or (
+        ev.kind in ("patient_requests_removal", "mri_needed") and ev.value)) for ev in indications) or bool(
+        recent and (recent[-1].status in ("malfunction", "end_of_life") or recent[-1].therapy_effective is False))
+    changed = max(sessions) if sessions else None
 
     out = []
     for line in lines:
@@ -313,7 +341,7 @@ def decide_floor(
                                    "patient_education": "education_risks_benefits",
                                    "repeat_trial_justified": "extenuating_circumstances"}[cid]))
             elif cid == "conservative_care":
-                st = MET if care else INSUFFICIENT
+                st = MET if care >= MODALITIES else INSUFFICIENT
             elif cid == "psych_eval":
                 st = _tri(psych)
             elif cid == "physical_eval":
@@ -355,6 +383,13 @@ def decide_floor(
                 st = NOT_MET if placed_today else MET
             elif cid == "analysis_not_with_programming":
                 st = NOT_MET if requested & {"95971", "95972"} else MET
+            elif cid == "device_indication":
+                st = MET if indicated else INSUFFICIENT
+            elif cid in ("analysis_without_programming", "simple_programming", "complex_programming"):
+                fits_level = {"analysis_without_programming": lambda n: n == 0,
+                              "simple_programming": lambda n: 1 <= n <= SIMPLE_MAX,
+                              "complex_programming": lambda n: n > SIMPLE_MAX}[cid]
+                st = INSUFFICIENT if changed is None else (MET if fits_level(changed) else NOT_MET)
             else:  # pragma: no cover - a criterion the floor was not written for
                 raise NotImplementedError(cid)
             if st != MET:
