@@ -91,7 +91,7 @@ def parse_code(text: str, waveform: str | None = None) -> ServiceLine:
 @click.argument("case_file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--code", "codes", multiple=True, required=True,
               help="CODE[xUNITS][:USE], e.g. 63650x2:permanent; repeatable.")
-@click.option("--waveform", type=click.Choice(["tonic", "high_frequency", "burst", "dtm", "closed_loop"]),
+@click.option("--waveform", type=click.Choice(["tonic", "high_frequency", "burst", "dtm", "closed_loop", "dual_mode"]),
               help="Stimulation mode of the requested device.")
 @click.option("--date", "date_", type=click.DateTime(["%Y-%m-%d"]), help="Date of service (default: today, UTC).")
 @click.option("--policy", help="Policy id (or ID@VERSION) instead of the case's own.")

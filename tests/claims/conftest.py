@@ -54,7 +54,11 @@ def pack_engine(tmp: Path, body: str, pack_id: str = "testpack") -> Engine:
     path = tmp / f"{pack_id}.yaml"
     path.write_text(
         f"kind: policy\nid: {pack_id}\ntitle: test pack\npayer: test\nversion: '1'\n"
-        f"effective_from: 2021-07-01\nextends: medicare\n{body}", encoding="utf-8")
+        f"effective_from: 2021-07-01\nextends: medicare\n{body}"
+        # a variant of the baseline: it takes every Medicare source as its own (last, so lines stay put)
+        f"{'' if body.endswith(chr(10)) else chr(10)}"
+        "adopts: [ncd_160_7, l37632, a56876, opd_pa, icd10cm, cpt, aapc, cms_global_surgery, cms_mue, design]\n",
+        encoding="utf-8")
     return Engine(library=PolicyLibrary.from_paths([WORKFLOWS / "medicare.yaml", path]))
 
 
