@@ -8,8 +8,13 @@ import datetime as dt
 
 import pytest
 from casebuilder import DOS, TRIAL_DAY, D, Patient, trial_candidate
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from scs_workflow import CaseError, ServiceLine
+from scs_workflow import CaseError, PolicyLibrary, ServiceLine
+from scs_workflow.policy import default_workflows_dir
+
+_PACKS = PolicyLibrary.from_dir(default_workflows_dir())
 
 
 def status_of(decision, criterion: str) -> str:  # type: ignore[no-untyped-def]
@@ -43,6 +48,34 @@ def test_no_false_approval_header_code(decide_one, header):
                                       "E11.42", "G03.9", "G54.6", "G54.1"])
 def test_billable_indication_codes_are_met(decide_one, billable):
     assert decide_one(with_dx(billable).case(), "63650", TRIAL_DAY).outcome.value == "approve"
+
+
+def _near_codes() -> st.SearchStrategy[tuple[str, str]]:
+    """(pack, code): listed codes, their headers and their neighbours (one character more, less or changed)."""
+    listed = sorted({(pid, c) for pid in ("medicare", "aetna", "cigna")
+                     for c in _PACKS.get(pid).parameters["indication_dx_codes"]})
+
+    def vary(pair: tuple[str, str], how: int, ch: str) -> tuple[str, str]:
+        pid, code = pair
+        return pid, [code, code[:-1], code + ch, code[:-1] + ch][how]
+
+    alphabet = st.sampled_from("0123456789X")
+    return st.builds(vary, st.sampled_from(listed), st.integers(0, 3), alphabet)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_near_codes())
+def test_no_false_approval_a_code_is_an_indication_only_if_the_pack_lists_it(decide_one, pair):
+    pid, code = pair
+    if code.endswith(".") or not code[-1].isalnum():
+        return
+    try:
+        case = with_dx(code, pid).case()
+    except CaseError:
+        return  # not even an ICD-10-CM shape
+    d = decide_one(case, ServiceLine.parse("63650", waveform="tonic"), TRIAL_DAY)
+    listed = code in _PACKS.get(pid).parameters["indication_dx_codes"]
+    assert status_of(d, "chronic_intractable_pain_dx") == ("met" if listed else "not_met"), (pid, code)
 
 
 @pytest.mark.parametrize(("code", "met"), [("E11.42", True), ("E10.42", True), ("E11.40", False),
