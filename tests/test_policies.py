@@ -180,11 +180,14 @@ def test_validate_reports_a_criterion_reading_a_field_no_event_carries(fact_read
             "the field 'visits' that no event it reads carries (conservative_therapy)") in str(err.value)
 
 
-def test_every_fact_reads_events_and_fields_the_case_has():
-    from scs_workflow.facts import FACTS
+def test_every_fact_the_shipped_packs_read_reads_events_and_fields_the_case_has():
+    from scs_workflow.criteria import leaves
     from scs_workflow.policy_checks import _fact_problems
 
-    assert {name: _fact_problems(name) for name in FACTS if _fact_problems(name)} == {}
+    read = {leaf.fact for policy in PolicyLibrary.from_dir(SHIPPED).all() for c in policy.criteria.values()
+            for e in [c.test, *([c.when] if c.when else [])] for leaf in leaves(e)}
+    assert "device_indications" in read and "modalities_addressed" in read
+    assert {name: _fact_problems(name) for name in read if _fact_problems(name)} == {}
 
 
 def test_nothing_of_a_bad_policy_is_loaded(tmp_path):
