@@ -88,7 +88,7 @@ Count = Annotated[int, Field(ge=0)]
 Region = Literal["cervical", "thoracic", "lumbar"]
 Setting = Literal["office", "asc", "hopd", "inpatient"]
 Approach = Literal["percutaneous", "paddle"]
-Waveform = Literal["tonic", "high_frequency", "burst", "dtm", "closed_loop"]
+Waveform = Literal["tonic", "high_frequency", "burst", "dtm", "closed_loop", "dual_mode"]
 
 
 class _Model(BaseModel):
@@ -119,12 +119,17 @@ class ConservativeTherapy(_Event):
     weeks: Count | None = None
     in_person: bool = True
     physician_supervised: bool = False
-    outcome: Literal["failed", "partial_relief", "improved", "contraindicated", "ongoing"]
+    outcome: Literal["failed", "partial_relief", "improved", "contraindicated", "unsuitable", "ongoing"] = Field(
+        description="unsuitable: judged unsuitable for this patient and not tried (NCD 160.7 (b)); "
+                    "say why in `reason`")
+    reason: str | None = Field(None, description="why a modality is unsuitable or contraindicated")
 
     @model_validator(mode="after")
     def _dates(self) -> ConservativeTherapy:
         if self.end is not None and self.end < self.start:
             raise ValueError("end is before start")
+        if self.outcome == "unsuitable" and not (self.reason or "").strip():
+            raise ValueError("reason: a modality judged unsuitable needs the reason")
         return self
 
 
@@ -174,6 +179,8 @@ class Attestation(_Event):
     kind: Literal[
         "late_resort", "facility_capability", "education_risks_benefits", "behavioral_health",
         "extenuating_circumstances", "patient_wants_procedure",
+        # indications for revising or removing an implanted system (see the device_indications fact)
+        "patient_requests_removal", "mri_needed",
     ]
     value: bool = True
 
@@ -300,7 +307,8 @@ class IntegratedImplant(_Implant):
 class Programming(_Event):
     procedure: ClassVar[bool] = True
     type: Literal["programming"] = "programming"
-    parameters_changed: Count = 0
+    parameters_changed: Count | None = Field(
+        None, description="parameters adjusted at the session (CPT: 95971 simple = 1-3, 95972 complex = more than 3)")
 
 
 class GeneratorReplacement(_Procedure):

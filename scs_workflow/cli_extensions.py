@@ -7,21 +7,23 @@ the core CLI does not import SQLAlchemy or anything else it does not need to sta
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import click
+
+from .case import Region, Setting, Waveform
 
 
 def line_options(fn: Any) -> Any:
     """The facts of a service line, stated on the command line for every --code line."""
     for option in reversed([
         click.option("--place-of-service", "place_of_service",
-                     type=click.Choice(["office", "asc", "hopd", "inpatient"]),
+                     type=click.Choice(get_args(Setting)),
                      help="Where the service is to be performed (every --code line)."),
         click.option("--contacts", type=click.IntRange(min=0), help="Electrode contacts (every --code line)."),
-        click.option("--region", type=click.Choice(["cervical", "thoracic", "lumbar"]),
+        click.option("--region", type=click.Choice(get_args(Region)),
                      help="Spinal region of the trial or leads (every --code line)."),
-        click.option("--waveform", type=click.Choice(["tonic", "high_frequency", "burst", "dtm", "closed_loop"]),
+        click.option("--waveform", type=click.Choice(get_args(Waveform)),
                      help="Stimulation mode of the requested device (every --code line)."),
     ]):
         fn = option(fn)

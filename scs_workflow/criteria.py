@@ -38,10 +38,11 @@ _ORDER_OPS: dict[str, Callable[[Any, Any], bool]] = {
 }
 _SYMBOL = {"eq": "", "ne": "≠", "ge": "≥", "gt": ">", "le": "≤", "lt": "<", "in": "one of",
            "not_in": "none of", "includes_any": "includes one of", "includes_all": "includes all of",
+           "documents_all": "documents each of",
            "excludes_any": "includes none of", "any_prefix": "has a code starting with",
            "no_prefix": "has no code starting with", "size_ge": "has at least", "exists": "documented"}
 OPERATORS = tuple(_SYMBOL)
-LIST_OPS = ("includes_any", "includes_all", "excludes_any", "any_prefix", "no_prefix", "size_ge")
+LIST_OPS = ("includes_any", "includes_all", "documents_all", "excludes_any", "any_prefix", "no_prefix", "size_ge")
 
 
 class _Node(BaseModel):
@@ -66,6 +67,8 @@ class Leaf(_Node):
     not_in: Any = None
     includes_any: Any = None
     includes_all: Any = None
+    documents_all: Any = None
+    """Like ``includes_all``, but a member missing from the list is undocumented (pend), never not met."""
     excludes_any: Any = None
     any_prefix: Any = None
     no_prefix: Any = None
@@ -79,7 +82,8 @@ class Leaf(_Node):
             return v
         raise ValueError(f"must be a number or a $parameter, not {v!r}")
 
-    @field_validator("in_", "not_in", "includes_any", "includes_all", "excludes_any", "any_prefix", "no_prefix")
+    @field_validator("in_", "not_in", "includes_any", "includes_all", "documents_all", "excludes_any", "any_prefix",
+                     "no_prefix")
     @classmethod
     def _list(cls, v: Any) -> Any:
         if v is None or _is_param(v) or isinstance(v, list):
@@ -157,7 +161,11 @@ class LeafResult:
     def message(self) -> str:
         label = FACTS[self.fact].label
         if self.status is INSUFFICIENT:
-            return f"{label}: {self.value}" if isinstance(self.value, Contradiction) else f"{label}: not documented"
+            if isinstance(self.value, Contradiction):
+                return f"{label}: {self.value}"
+            if self.value:
+                return f"{label}: {_show(self.value)}, the rest not documented (needs {self.wants})"
+            return f"{label}: not documented"
         shown = "none" if self.value is None else _show(self.value)
         return f"{label}: {shown} (needs {self.wants})"
 
@@ -242,7 +250,7 @@ def _compile_leaf(leaf: Leaf, params: dict[str, Any]) -> Judge:
         value, events = f.get(name)
         if (value is None and op != "exists") or isinstance(value, Contradiction):
             return INSUFFICIENT, [LeafResult(name, value, events, INSUFFICIENT, wants)]
-        st = MET if test(value) else NOT_MET
+        st = MET if test(value) else (INSUFFICIENT if op == "documents_all" else NOT_MET)
         return st, [LeafResult(name, value, events, st, wants)]
 
     return judge
@@ -267,7 +275,7 @@ def _predicate(op: str, t: Any) -> Callable[[Any], bool]:
         return lambda v: v not in members
     if op == "includes_any":
         return lambda v: not members.isdisjoint(v)
-    if op == "includes_all":
+    if op in ("includes_all", "documents_all"):
         return lambda v: members.issubset(v)
     if op == "excludes_any":
         return lambda v: members.isdisjoint(v)

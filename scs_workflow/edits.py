@@ -77,6 +77,7 @@ class _Edit(_Model):
     id: str = Field(pattern=_ID)
     text: str = Field(min_length=1, description="the rule in plain language")
     cite: str = Field(min_length=1, description="exact source clause")
+    source: list[str] = Field([], description="ids of the pack's sources the citation comes from")
     url: str | None = None
     confidence: Confidence
     verified: bool
@@ -93,6 +94,8 @@ class _Edit(_Model):
     """Where an edit of this kind is judged unless it says otherwise."""
 
     _code_list = field_validator("codes", mode="before")(classmethod(lambda cls, v: _text_codes(v)))
+    _source_list = field_validator("source", mode="before")(
+        classmethod(lambda cls, v: [v] if isinstance(v, str) else v))
 
     def stages(self) -> tuple[Stage, ...]:
         """``request`` (judged by ``decide`` on the requested lines) and/or ``claim`` (by ``check-claim``)."""

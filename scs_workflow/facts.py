@@ -46,16 +46,19 @@ class FactSpec:
     compute: Callable[[Facts], Evidence]
     reads: frozenset[str] = frozenset()
     """The event types it looks at: replay re-judges a milestone only when one of them arrives."""
+    fields: frozenset[str] = frozenset()
+    """Event fields it needs, each carried by at least one of the ``reads`` types (checked by validate)."""
 
 
 FACTS: dict[str, FactSpec] = {}
 
 
 def fact(
-    name: str, label: str, kind: str, document: str, *, per_request: bool = False, reads: Sequence[str] = ()
+    name: str, label: str, kind: str, document: str, *, per_request: bool = False, reads: Sequence[str] = (),
+    fields: Sequence[str] = (),
 ) -> Callable[[Callable[[Facts], Evidence]], Callable[[Facts], Evidence]]:
     def register(fn: Callable[[Facts], Evidence]) -> Callable[[Facts], Evidence]:
-        FACTS[name] = FactSpec(name, label, kind, document, per_request, fn, frozenset(reads))
+        FACTS[name] = FactSpec(name, label, kind, document, per_request, fn, frozenset(reads), frozenset(fields))
         return fn
 
     return register
@@ -214,7 +217,7 @@ def _care_months(f: Facts, supervised_only: bool) -> Evidence:
     as-of date: when that changes the whole months, the fact is unknown (pend for the dates).
     """
     tried = [t for t in f.events("conservative_therapy")
-             if t.outcome != "contraindicated" and (t.physician_supervised or not supervised_only)]
+             if t.outcome not in ("contraindicated", "unsuitable") and (t.physician_supervised or not supervised_only)]
     if not tried:
         return Evidence(None)
     known: list[windows.Block] = []
@@ -573,4 +576,93 @@ def _contacts(f: Facts) -> Evidence:
 @fact("requested_waveform", "stimulation mode requested", "text",
       "the request: device and stimulation mode", per_request=True, reads=())
 def _waveform(f: Facts) -> Evidence:
-    return Evidence(f.line.waveform if f.line else None)
+    """The line's own mode; a line without one takes the mode the request states, if only one."""
+    if f.line is not None and f.line.waveform is not None:
+        return Evidence(f.line.waveform)
+    stated = {ln.waveform for ln in f.requested if ln.waveform is not None}
+    return Evidence(stated.pop() if len(stated) == 1 else None)
+
+
+# --- NCD 160.7 (b): the four modalities, and in-person physical therapy ------------------
+
+NCD_MODALITIES = ("pharmacological", "physical", "psychological", "surgical")
+
+
+@fact("modalities_addressed", "modalities tried and unsatisfactory, or judged unsuitable or contraindicated",
+      "list", "a record for each modality (pharmacological, physical, psychological, surgical): tried and "
+      "unsatisfactory, or why it is unsuitable or contraindicated",
+      reads=("conservative_therapy", "prior_procedure"), fields=("kind", "outcome"))
+def _modalities_addressed(f: Facts) -> Evidence:
+    """One failed medication addresses one modality: NCD 160.7 (b) names four."""
+    evs = [t for t in f.events("conservative_therapy")
+           if t.outcome in ("failed", "partial_relief", "contraindicated", "unsuitable")]
+    surg = [p for p in f.events("prior_procedure") if p.kind == "spine_surgery"]
+    if not evs and not surg:
+        return Evidence(None)
+    kinds = {MODALITY[t.kind] for t in evs} | ({"surgical"} if surg else set())
+    return Evidence(sorted(k for k in kinds if k in NCD_MODALITIES), _ids(evs) + _ids(surg))
+
+
+@fact("in_person_pt_weeks_past_year", "weeks of formal in-person physical therapy in the past 12 months",
+      "number", "physical therapy records (in person, with weeks or start and end dates)",
+      reads=("conservative_therapy",), fields=("kind", "in_person", "weeks", "start", "end", "outcome"))
+def _in_person_pt_weeks(f: Facts) -> Evidence:
+    """A course counts when it ran in the 12 months before the date; its ``weeks``, else whole weeks of its dates."""
+    since = windows.add_months(f.as_of, -12)
+    pt = [t for t in f.events("conservative_therapy")
+          if t.kind == "physical_therapy" and t.outcome not in ("contraindicated", "unsuitable")]
+    if not pt:
+        return Evidence(None)
+    courses = [t for t in pt if t.in_person and min(t.end or f.as_of, f.as_of) >= since]
+    weeks = sum(t.weeks if t.weeks is not None else ((min(t.end or f.as_of, f.as_of) - t.start).days + 1) // 7
+                for t in courses)
+    return Evidence(weeks, _ids(pt))
+
+
+# --- revision, removal and replacement: the documented indication ---------------------
+
+_DEVICE_PROCEDURES = ("lead_implant", "generator_implant", "generator_replacement", "integrated_implant",
+                      "lead_revision", "existing_system")
+_ATTESTED_INDICATION = {"patient_requests_removal": "patient_request", "mri_needed": "mri_needed"}
+
+
+@fact("device_indications", "documented reasons to revise, remove or replace the implanted system", "list",
+      "documentation of the indication: complication, infection, malfunction, end of battery life, "
+      "loss of effect, the patient's request, or the need for an MRI",
+      reads=(*_DEVICE_PROCEDURES, "complication", "generator_status", "attestation"),
+      fields=("kind", "status", "therapy_effective", "value"))
+def _device_indications(f: Facts) -> Evidence:
+    """Indications documented since the last procedure on the system (that procedure dealt with the earlier ones)."""
+    done = _merged(f, _DEVICE_PROCEDURES)
+    since = done[-1].date if done else dt.date.min
+    found: dict[str, list[str]] = {}
+    for ev in f.events("complication"):
+        if ev.date >= since:
+            found.setdefault("infection" if ev.kind == "infection" else "complication", []).append(ev.id)
+    status = [s for s in f.events("generator_status") if s.date >= since]
+    if status:
+        last = status[-1]
+        if last.status in ("malfunction", "end_of_life"):
+            found.setdefault("malfunction" if last.status == "malfunction" else "end_of_battery_life",
+                             []).append(last.id)
+        if last.therapy_effective is False:
+            found.setdefault("loss_of_effect", []).append(last.id)
+    for ev in f.events("attestation"):
+        if ev.kind in _ATTESTED_INDICATION and ev.date >= since and ev.value:
+            found.setdefault(_ATTESTED_INDICATION[ev.kind], []).append(ev.id)
+    if not found:
+        return Evidence(None)
+    return Evidence(sorted(found), tuple(i for ids in found.values() for i in ids))
+
+
+# --- analysis and programming: the level the session documents -------------------------
+
+
+@fact("programming_parameters_changed", "parameters adjusted at the programming session on the date of service",
+      "number", "programming record with the parameters adjusted", reads=("programming",),
+      fields=("parameters_changed",))
+def _parameters_changed(f: Facts) -> Evidence:
+    sessions = [s for s in f.view.on(("programming",), f.as_of) if s.parameters_changed is not None]
+    if not sessions:
+        return Evidence(None)
+    return Evidence(max(s.parameters_changed for s in sessions), _ids(sessions))

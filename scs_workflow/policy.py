@@ -63,10 +63,16 @@ class TransitionDef(_Model):
         return [v] if isinstance(v, str) else v
 
 
+def source_ids(v: Any) -> Any:
+    """``source: a56876`` or ``source: [ncd_160_7, l37632]``: the ids of the pack's ``sources`` it cites."""
+    return [v] if isinstance(v, str) else v
+
+
 class CriterionDef(_Model):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     text: str = Field(min_length=1, description="the rule in plain language")
     cite: str = Field(min_length=1, description="exact source clause")
+    source: list[str] = Field([], description="ids of the pack's sources the citation comes from")
     url: str | None = None
     confidence: Confidence
     verified: bool
@@ -76,6 +82,7 @@ class CriterionDef(_Model):
     document: str | None = Field(None, description="what to send when it cannot be judged")
 
     _codes = field_validator("applies_to", mode="before")(classmethod(lambda cls, v: _codes(v)))
+    _source = field_validator("source", mode="before")(classmethod(lambda cls, v: source_ids(v)))
 
 
 class GateUse(_Model):
@@ -98,7 +105,9 @@ class PolicyFile(_Model):
     effective_from: dt.date
     effective_to: dt.date | None = None
     extends: str | None = Field(None, description="ID or ID@VERSION of the baseline")
-    sources: list[str] = []
+    sources: dict[str, str] = Field({}, description="the pack's own sources by short id: criteria and edits "
+                                    "name the ids they cite (`source: a56876`)")
+    adopts: list[str] = Field([], description="ids of the baseline's sources this pack takes as its own")
     parameters: dict[str, Any] = {}
     initial: str | None = None
     states: list[StateDef] | None = None
@@ -114,6 +123,12 @@ class PolicyFile(_Model):
     _gate_keys = field_validator("gates", "remove_gates", mode="before")(
         classmethod(lambda cls, v: _codes(v))
     )
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _source_list(cls, v: Any) -> Any:
+        """A plain list of titles is accepted; its entries get the ids s1, s2, ..."""
+        return {f"s{i + 1}": x for i, x in enumerate(v)} if isinstance(v, list) else v
 
 
 @dataclass
@@ -137,6 +152,9 @@ class Policy:
     """Where each item was written (``criteria.trial_relief`` -> ``workflows/x.yaml:40``)."""
     edits: dict[str, EditDef] = field(default_factory=dict)
     """Claim-line coding edits by id, in policy order (see :mod:`scs_workflow.edits`)."""
+    sources: dict[str, str] = field(default_factory=dict)
+    """The sources its criteria and edits may cite: its own and those it adopts from its baseline."""
+    adopts: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -398,12 +416,17 @@ def merge(base: Policy | None, pf: PolicyFile, path: str, node: yaml.Node | None
     for i, entry in enumerate(pf.edits):
         where[f"edits.{entry.id}"] = at("edits", i)
     where["file"] = path
+    where["sources"] = at("sources")
+    sources = dict(pf.sources)
+    for sid in pf.adopts:
+        if base is not None and sid in base.sources:
+            sources.setdefault(sid, base.sources[sid])
     return Policy(
         id=pf.id, title=pf.title, payer=pf.payer, version=pf.version,
         effective_from=pf.effective_from, effective_to=pf.effective_to,
         lineage=[f"{pf.id}@{pf.version}"] + (base.lineage if base else []),
         parameters=params, initial=initial, states=states, transitions=transitions,
-        criteria=criteria, gates=gates, where=where, edits=edits,
+        criteria=criteria, gates=gates, where=where, edits=edits, sources=sources, adopts=list(pf.adopts),
     )
 
 

@@ -3,8 +3,9 @@
 The schema catches malformed YAML; these checks catch a policy that is well formed
 but means something impossible: unreachable states, dead ends, gates naming unknown
 states or codes, criteria reading evidence the case model does not have, criteria
-without a citation, two transitions no guard tells apart, and a rule defined twice (a
-criterion and an edit, or two edits, stating the same clause for the same codes).
+without a citation or citing a source that is not the pack's own, two transitions no guard
+tells apart, and a rule defined twice (a criterion and an edit, or two edits, stating the same
+clause for the same codes).
 """
 
 from __future__ import annotations
@@ -99,6 +100,11 @@ def check_policy(policy: Policy) -> list[Problem]:
         for leaf in (lf for e in exprs for lf in leaves(e)):
             for msg in _leaf_problems(leaf, policy):
                 add(key, f"criterion {cid}: {msg}")
+        for msg in _source_problems(crit.source, policy):
+            add(key, f"criterion {cid}: {msg}")
+    for sid in policy.adopts:
+        if sid not in policy.sources:
+            add("sources", f"adopts {sid!r}, which is not a source of the baseline")
     for eid, msg in _edit_problems(policy, set(catalog.codes)):
         add(f"edits.{eid}", f"edit {eid}: {msg}")
     for eid, edit in policy.edits.items():  # the supply kinds read the catalog's `supply` of each code
@@ -112,12 +118,40 @@ def check_policy(policy: Policy) -> list[Problem]:
     return out
 
 
+def _source_problems(cited: list[str], policy: Policy) -> list[str]:
+    """A rule in effect cites only the pack's own sources, or a baseline source the pack adopts."""
+    foreign = [sid for sid in cited if sid not in policy.sources]
+    if not foreign:
+        return []
+    own = ", ".join(sorted(policy.sources)) or "none"
+    return [f"cites source {', '.join(map(repr, foreign))}, not among the pack's sources ({own}): restate it "
+            "with the pack's own citation, switch it off, or `adopts` the source"]
+
+
+def _fact_problems(name: str) -> list[str]:
+    """A fact must read event types the case has, and the fields it needs must be on them."""
+    from .case import Event
+
+    spec = FACTS[name]
+    fields = {t.model_fields["type"].default: set(t.model_fields) for t in Event.__origin__.__args__}  # type: ignore[attr-defined]
+    msgs = [f"reads {name!r}, which reads case events {ev!r} that the case model does not have"
+            for ev in sorted(spec.reads) if ev not in fields]
+    known = [ev for ev in sorted(spec.reads) if ev in fields]
+    if not spec.per_request and not spec.reads:
+        msgs.append(f"reads {name!r}, which no case event can supply (it declares no event types)")
+    for field_name in sorted(spec.fields):
+        if not any(field_name in fields[ev] for ev in known):
+            msgs.append(f"reads {name!r}, which needs the field {field_name!r} that no event it reads carries "
+                        f"({', '.join(known) or 'none'})")
+    return msgs
+
+
 def _leaf_problems(leaf: Leaf, policy: Policy) -> list[str]:
     spec = FACTS.get(leaf.fact)
     if spec is None:
         return [f"reads {leaf.fact!r}, which the case model does not provide "
                 f"(known facts: {', '.join(sorted(FACTS))})"]
-    msgs = []
+    msgs = _fact_problems(leaf.fact)
     operand = leaf.operand
     if isinstance(operand, str) and operand.startswith("$"):
         if operand[1:] not in policy.parameters:
@@ -182,6 +216,9 @@ def _edit_problems(policy: Policy, catalog: set[str]) -> list[tuple[str, str]]:
 
         if not edit.cite.strip():
             bad("has no citation")
+        if edit.enabled:
+            for msg in _source_problems(edit.source, policy):
+                bad(msg)
         if edit.confidence in ("M", "S2") and edit.verified:
             bad(f"is confidence {edit.confidence} and cannot be verified: true")
         if edit.kind.startswith("authorization_") and "request" in edit.stages():

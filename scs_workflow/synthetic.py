@@ -26,6 +26,8 @@ from typing import Any
 
 import click
 
+from .facts import MODALITY
+
 #: the stages a synthetic case is built to reach (the engine decides where it really is)
 STAGES: tuple[str, ...] = (
     "intake", "conservative_care_failed", "candidate", "trial_active", "trial_succeeded", "trial_failed",
@@ -95,8 +97,20 @@ def _case(index: int, seed: int, as_of: dt.date) -> dict[str, Any]:
             therapy["weeks"] = max(1, (end - start) // 7)
         b.add("conservative_therapy", end if therapy["end"] is not None else start, **therapy)
     b.day = span
-    if failed and rng.random() < 0.4:
+    surgery = failed and rng.random() < 0.4
+    if surgery:
         b.add("prior_procedure", -rng.randint(200, 1500), kind="spine_surgery")
+    if failed:  # NCD 160.7 (b): every other modality tried and unsatisfactory, or judged unsuitable
+        tried = {MODALITY[ev["kind"]] for ev in b.events if ev["type"] == "conservative_therapy"}
+        for modality, kind in (("pharmacological", "medication"), ("physical", "physical_therapy"),
+                               ("psychological", "psychological_therapy")):
+            if modality not in tried:
+                b.add("conservative_therapy", span, kind=kind, start=span // 2, end=span,
+                      physician_supervised=pack == "cigna", outcome="failed")
+        if not surgery:
+            b.add("conservative_therapy", span, kind="spine_surgery", start=span, end=span,
+                  physician_supervised=pack == "cigna", outcome="unsuitable",
+                  reason="spine surgeon: no surgically correctable lesion")
     b.add("pain_score", b.later(5, 30), score=float(rng.randint(6, 9)))
     if level == 0:
         if rng.random() < 0.5:

@@ -42,18 +42,32 @@ class Patient:
         return self.diagnosis("M96.1", onset)
 
     def conservative_care(self, months: int = 8, end: dt.date = D(2025, 12, 31), *, supervised: bool = True,
-                          days_short: int = 0) -> Patient:
+                          days_short: int = 0, modalities: bool = True) -> Patient:
         """Physical therapy that failed, spanning exactly *months* calendar months ending on *end*.
 
         The start is the latest day from which *end* is *months* calendar months away
         (scs_workflow.windows: 2024-02-10 + 6 months = 2024-08-10); *days_short* moves it later.
+        With *modalities* (the default), the other modalities NCD 160.7 (b) names are addressed
+        too, inside the same span: medication and psychological therapy failed, and spine surgery
+        judged unsuitable.
         """
         start = end - relativedelta(months=months)
         while add_months(start + dt.timedelta(days=1), months) <= end:
             start += dt.timedelta(days=1)
         start += dt.timedelta(days=days_short)
-        return self.event("conservative_therapy", end, kind="physical_therapy", start=start, end=end,
-                          weeks=12, in_person=True, physician_supervised=supervised, outcome="failed")
+        self.therapy("physical_therapy", start, end, supervised=supervised, weeks=12, in_person=True)
+        if modalities:
+            self.therapy("medication", start, end, supervised=supervised)
+            self.therapy("psychological_therapy", start, end, supervised=supervised)
+            self.therapy("spine_surgery", end, end, supervised=supervised, outcome="unsuitable",
+                         reason="no surgical lesion on imaging (surgical consult)")
+        return self
+
+    def therapy(self, kind: str, start: dt.date, end: dt.date | None, *, outcome: str = "failed",
+                supervised: bool = True, **extra: Any) -> Patient:
+        """One conservative therapy record (recorded on its end date, or its start while ongoing)."""
+        return self.event("conservative_therapy", end or start, kind=kind, start=start, end=end,
+                          physician_supervised=supervised, outcome=outcome, **extra)
 
     def screened(self, on: dt.date = D(2026, 1, 15), *, odi: float = 40, pain: float = 8,
                  evaluator: str = "psychologist", cleared: bool = True) -> Patient:

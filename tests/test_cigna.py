@@ -11,9 +11,14 @@ def cigna_candidate(**care: object) -> Patient:
     return Patient("cigna").fbss().conservative_care(**care).screened()  # type: ignore[arg-type]
 
 
+def tonic(code: str) -> ServiceLine:
+    """A request line stating its stimulation mode (CMM-211 covers tonic and, for FBSS, high frequency)."""
+    return ServiceLine.parse(code, waveform="tonic")
+
+
 def test_six_months_of_physician_supervised_care(decide_one):
-    assert decide_one(cigna_candidate(months=6).case(), "63650", TRIAL_DAY).outcome.value == "approve"
-    assert decide_one(cigna_candidate(months=6, days_short=1).case(), "63650", TRIAL_DAY).outcome.value == "deny"
+    assert decide_one(cigna_candidate(months=6).case(), tonic("63650"), TRIAL_DAY).outcome.value == "approve"
+    assert decide_one(cigna_candidate(months=6, days_short=1).case(), tonic("63650"), TRIAL_DAY).outcome.value == "deny"
 
 
 def test_unsupervised_care_does_not_count(decide_one):
@@ -32,13 +37,14 @@ def test_behavioral_health_attestation_is_required(decide_one):
 def test_trial_must_last_more_than_48_hours(decide_one):
     short = cigna_candidate().trial(hours=48, pain=(8, 2)).case()
     long = cigna_candidate().trial(hours=49, pain=(8, 2)).case()
-    assert decide_one(short, "63650:permanent", DOS).outcome.value == "deny"
-    assert decide_one(long, "63650:permanent", DOS).outcome.value == "approve"
+    assert decide_one(short, tonic("63650:permanent"), DOS).outcome.value == "deny"
+    assert decide_one(long, tonic("63650:permanent"), DOS).outcome.value == "approve"
 
 
 def test_exactly_50_percent_pain_reduction(decide_one):
-    assert decide_one(cigna_candidate().trial(pain=(6, 3)).case(), "63650:permanent", DOS).outcome.value == "approve"
-    assert decide_one(cigna_candidate().trial(pain=(6, 3.1)).case(), "63650:permanent", DOS).outcome.value == "deny"
+    permanent = tonic("63650:permanent")
+    assert decide_one(cigna_candidate().trial(pain=(6, 3)).case(), permanent, DOS).outcome.value == "approve"
+    assert decide_one(cigna_candidate().trial(pain=(6, 3.1)).case(), permanent, DOS).outcome.value == "deny"
 
 
 def test_high_frequency_only_for_failed_back_surgery_syndrome(decide_one):

@@ -28,7 +28,7 @@ PACKS = [("aetna", "conservative_care", "conservative_care_months"),
 
 def therapy(p: Patient, start: dt.date, end: dt.date | None, outcome: str = "failed",
             kind: str = "physical_therapy", *, supervised: bool = True) -> Patient:
-    return p.event("conservative_therapy", end or start, kind=kind, start=start, end=end, weeks=4,
+    return p.event("conservative_therapy", end or start, kind=kind, start=start, end=end, weeks=12,
                    in_person=True, physician_supervised=supervised, outcome=outcome)
 
 
@@ -40,7 +40,7 @@ def candidate(policy: str, *spans: tuple[Any, ...]) -> Patient:
 
 
 def trial_decision(decide_one: Any, p: Patient) -> Any:
-    return decide_one(p.case(), "63650", TRIAL_DAY)
+    return decide_one(p.case(), "63650", TRIAL_DAY, waveform="tonic")  # Cigna pends an unstated mode
 
 
 def months_fact(p: Patient, name: str, on: dt.date = TRIAL_DAY) -> Any:

@@ -162,15 +162,19 @@ def programmed_patient() -> Patient:
 
 
 def test_programming_29_days_after_the_last_is_too_soon_30_is_fine(decide_one):
-    case = programmed_patient().case()
-    assert decide_one(case, "95972", D(2026, 6, 30)).outcome.value == "deny"
-    assert decide_one(case, "95972", D(2026, 7, 1)).outcome.value == "approve"
+    too_soon = programmed_patient().programmed(D(2026, 6, 30), changed=4).case()
+    fine = programmed_patient().programmed(D(2026, 7, 1), changed=4).case()
+    assert decide_one(too_soon, "95972", D(2026, 6, 30)).outcome.value == "deny"
+    assert decide_one(fine, "95972", D(2026, 7, 1)).outcome.value == "approve"
 
 
 def test_programming_more_often_in_the_first_month_after_implant(decide_one):
-    case = trial_candidate().trial().implanted(on=D(2026, 4, 6)).programmed(D(2026, 4, 20)).case()
-    assert decide_one(case, "95971", D(2026, 5, 6)).outcome.value == "approve"  # day 30 after implant
-    assert decide_one(case, "95971", D(2026, 5, 7)).outcome.value == "deny"  # day 31, 17 days after the last
+    implanted = trial_candidate().trial().implanted(on=D(2026, 4, 6)).programmed(D(2026, 4, 20))
+    day_30 = implanted.programmed(D(2026, 5, 6), changed=2).case()
+    implanted = trial_candidate().trial().implanted(on=D(2026, 4, 6)).programmed(D(2026, 4, 20))
+    day_31 = implanted.programmed(D(2026, 5, 7), changed=2).case()
+    assert decide_one(day_30, "95971", D(2026, 5, 6)).outcome.value == "approve"  # day 30 after implant
+    assert decide_one(day_31, "95971", D(2026, 5, 7)).outcome.value == "deny"  # day 31, 17 days after the last
 
 
 def test_programming_on_the_implant_day_is_test_stimulation(decide_one):

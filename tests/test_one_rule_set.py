@@ -117,18 +117,21 @@ def test_contacts_summed_across_lines():
 
 def test_coding_conflict_reported_once():
     """Programming 29 days after the last session: one coding finding, no medical-necessity denial."""
-    p = implanted().programmed(D(2026, 5, 11))
-    case, day = p.case(), D(2026, 6, 9)
+    day = D(2026, 6, 9)
+    p = implanted().programmed(D(2026, 5, 11)).programmed(day, changed=5)  # the session under review
+    case = p.case()
     d, = decide(case, line("95972", pos=None), on=day)
     assert (d.gate_outcome.value, d.outcome.value, d.requires_clinical_review) == ("approve", "deny", False)
     assert edits(d) == ["programming_once_per_30_days"]
-    assert all("programming" not in c.id for c in d.criteria)
+    assert "programming_frequency" not in [c.id for c in d.criteria]  # the rule lives once, as an edit
     claimed = check_claim(case, Claim(date_of_service=day, place_of_service="office",
                                       lines=[ServiceLine(code="95972")]), ENGINE).lines[0]
     assert claimed.gate is not None and claimed.gate.coding == [] and claimed.gate.outcome.value == "approve"
     assert [f.edit for f in claimed.edits + claimed.reconciliation] == ["programming_once_per_30_days"]
     assert not claimed.requires_clinical_review
-    assert decide(case, line("95972", pos=None), on=day + dt.timedelta(days=1))[0].outcome.value == "approve"
+    later = day + dt.timedelta(days=1)  # day 30: the session under review is allowed
+    case = implanted().programmed(D(2026, 5, 11)).programmed(later, changed=5).case()
+    assert decide(case, line("95972", pos=None), on=later)[0].outcome.value == "approve"
 
 
 def test_integrated_judged_on_its_merits():
@@ -250,8 +253,10 @@ def test_an_edit_stage_can_be_overridden_in_the_policy(tmp_path: Path):
     pack = tmp_path / "claimonly.yaml"
     base = ENGINE.library.get("medicare").edits["permanent_implant_in_facility"]
     restated = base.model_dump(mode="json", by_alias=True, exclude_none=True) | {"stage": ["claim"]}
+    adopts = json.dumps(list(ENGINE.library.get("medicare").sources))
     pack.write_text("kind: policy\nid: claimonly\ntitle: t\npayer: t\nversion: '1'\neffective_from: 2021-07-01\n"
-                    "extends: medicare\nedits:\n  - " + json.dumps(restated) + "\n", encoding="utf-8")
+                    f"extends: medicare\nadopts: {adopts}\nedits:\n  - " + json.dumps(restated) + "\n",
+                    encoding="utf-8")
     engine = Engine(library=PolicyLibrary.from_paths([default_workflows_dir() / "medicare.yaml", pack]))
     case = trial_candidate().trial().case()
     asked = line("63650x2:permanent", "office")

@@ -113,6 +113,78 @@ def test_criterion_without_a_citation_is_refused_with_its_line():
     assert "missing-cite.yaml:9" in str(err.value) and "criteria[0].cite: Field required" in str(err.value)
 
 
+def test_validate_reports_a_citation_outside_the_packs_own_sources():
+    """A rule cites the pack's own sources, or a baseline source the pack adopts by name."""
+    with pytest.raises(PolicyError) as err:
+        library_with(HERE / "bad" / "foreign-source.yaml").get("foreign-source")
+    text = str(err.value)
+    assert "foreign-source.yaml:13: criterion odi: cites source 'cohere', not among the pack's sources" in text
+    # inherited rules too: the baseline's CPT and MUE edits are not this pack's until it adopts their sources
+    assert "edit mue: cites source 'cms_mue'" in text and "edit units_count_arrays: cites source 'cpt'" in text
+    assert "criterion psych_eval: cites source 'ncd_160_7', 'l37632', 'opd_pa'" in text
+
+
+def test_a_pack_may_adopt_only_sources_its_baseline_has(tmp_path):
+    text = (HERE / "bad" / "reads-missing-field.yaml").read_text()
+    path = tmp_path / "p.yaml"
+    path.write_text(text.replace("adopts: [cpt,", "adopts: [cohere, cpt,")
+                    .replace("{fact: pt_visits_in_person, ge: 12}", "{fact: odi_score, ge: 21}"))
+    with pytest.raises(PolicyError, match="adopts 'cohere', which is not a source of the baseline"):
+        library_with(path).get("reads-missing-field")
+
+
+def test_no_medicare_rule_cites_a_medicare_advantage_vendor():
+    medicare = PolicyLibrary.from_dir(SHIPPED).get("medicare")
+    cites = [c.cite for c in medicare.criteria.values()] + [e.cite for e in medicare.edits.values()]
+    assert not [c for c in cites if "Cohere" in c or "Humana" in c]
+
+
+# criteria the duplicate-rule clean-up (issue 8 §1) removes from the Medicare pack; they name no source yet
+def test_every_shipped_rule_names_the_sources_it_cites():
+    for policy in PolicyLibrary.from_dir(SHIPPED).all():
+        for c in policy.criteria.values():
+            assert c.source, (policy.key, c.id)
+            assert set(c.source) <= set(policy.sources), (policy.key, c.id)
+        for e in policy.edits.values():
+            assert not e.enabled or (e.source and set(e.source) <= set(policy.sources)), (policy.key, e.id)
+
+
+def test_commercial_packs_adopt_the_coding_sources_but_not_the_medicare_coverage_ones():
+    lib = PolicyLibrary.from_dir(SHIPPED)
+    for pid in ("aetna", "cigna"):
+        sources = set(lib.get(pid).sources)
+        assert {"cpt", "cms_mue"} <= sources
+        assert not sources & {"ncd_160_7", "l37632", "a56876", "opd_pa"}, pid
+
+
+@pytest.fixture
+def fact_reading_a_missing_field():  # type: ignore[no-untyped-def]
+    """A fact that says it needs a field no conservative-therapy record carries (removed afterwards)."""
+    from scs_workflow.facts import FACTS, Evidence, fact
+
+    fact("pt_visits_in_person", "in-person PT visits", "number", "PT visit log",
+         reads=("conservative_therapy",), fields=("visits",))(lambda f: Evidence(None))
+    yield
+    del FACTS["pt_visits_in_person"]
+
+
+def test_validate_reports_a_criterion_reading_a_field_no_event_carries(fact_reading_a_missing_field):
+    with pytest.raises(PolicyError) as err:
+        library_with(HERE / "bad" / "reads-missing-field.yaml").get("reads-missing-field")
+    assert ("reads-missing-field.yaml:14: criterion in_person_visits: reads 'pt_visits_in_person', which needs "
+            "the field 'visits' that no event it reads carries (conservative_therapy)") in str(err.value)
+
+
+def test_every_fact_the_shipped_packs_read_reads_events_and_fields_the_case_has():
+    from scs_workflow.criteria import leaves
+    from scs_workflow.policy_checks import _fact_problems
+
+    read = {leaf.fact for policy in PolicyLibrary.from_dir(SHIPPED).all() for c in policy.criteria.values()
+            for e in [c.test, *([c.when] if c.when else [])] for leaf in leaves(e)}
+    assert "device_indications" in read and "modalities_addressed" in read
+    assert {name: _fact_problems(name) for name in read if _fact_problems(name)} == {}
+
+
 def test_nothing_of_a_bad_policy_is_loaded(tmp_path):
     shutil.copy(HERE / "minimal.yaml", tmp_path / "good.yaml")
     shutil.copy(HERE / "bad" / "not-yaml.yaml", tmp_path / "bad.yaml")

@@ -76,7 +76,7 @@ def test_aetna_trial_of_3_to_7_days_both_ends_in(decide_one, hours, outcome):
 
 @pytest.mark.parametrize(("hours", "outcome"), [(48, "deny"), (48 + 1 / 60, "approve")])
 def test_cigna_trial_of_more_than_48_hours_48_is_out(decide_one, hours, outcome):
-    assert decide_one(cigna_trial(hours).case(), "63650:permanent", DOS).outcome.value == outcome
+    assert decide_one(cigna_trial(hours).case(), "63650:permanent", DOS, waveform="tonic").outcome.value == outcome
 
 
 # --- programming at most once per 30 days (A56876) -------------------------------------------

@@ -49,12 +49,19 @@ def finding(result: ClaimResult, code: str, edit: str) -> Any:
     return next(f for f in ln.edits + ln.reconciliation if f.edit == edit)
 
 
+MEDICARE_SOURCES = list(PolicyLibrary.from_paths([WORKFLOWS / "medicare.yaml"]).get("medicare").sources)
+
+
 def pack_engine(tmp: Path, body: str, pack_id: str = "testpack") -> Engine:
     """An engine whose library is the shipped Medicare baseline plus a pack extending it."""
     path = tmp / f"{pack_id}.yaml"
     path.write_text(
         f"kind: policy\nid: {pack_id}\ntitle: test pack\npayer: test\nversion: '1'\n"
-        f"effective_from: 2021-07-01\nextends: medicare\n{body}", encoding="utf-8")
+        f"effective_from: 2021-07-01\nextends: medicare\n{body}"
+        # a variant of the baseline: it takes every Medicare source as its own (last, so lines stay put)
+        f"{'' if body.endswith(chr(10)) else chr(10)}"
+        f"adopts: [{', '.join(MEDICARE_SOURCES)}]\n",
+        encoding="utf-8")
     return Engine(library=PolicyLibrary.from_paths([WORKFLOWS / "medicare.yaml", path]))
 
 
