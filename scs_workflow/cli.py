@@ -28,6 +28,9 @@ from .errors import (
     ScsWorkflowError,
     UnknownCode,
 )
+from .inputs import ServiceDate
+from .outputs import atomic_output, plain
+from .outputs import markup as m
 from .pathway import mermaid
 from .policy import PolicyLibrary, default_workflows_dir, parse_policy_file, policy_paths
 from .service import ServiceLine
@@ -49,7 +52,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except ScsWorkflowError as err:
-            click.echo(f"error: {err}", err=True)
+            click.echo(f"error: {plain(err, multiline=True)}", err=True)
             ctx.exit(exit_code_for(err))
 
 
@@ -93,16 +96,17 @@ def parse_code(text: str, waveform: str | None = None) -> ServiceLine:
               help="CODE[xUNITS][:USE], e.g. 63650x2:permanent; repeatable.")
 @click.option("--waveform", type=click.Choice(["tonic", "high_frequency", "burst", "dtm", "closed_loop"]),
               help="Stimulation mode of the requested device.")
-@click.option("--date", "date_", type=click.DateTime(["%Y-%m-%d"]), help="Date of service (default: today, UTC).")
+@click.option("--date", "date_", type=ServiceDate(),
+              help="Date of service, 1900-01-01 .. 2100-12-31 (default: today, UTC).")
 @click.option("--policy", help="Policy id (or ID@VERSION) instead of the case's own.")
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
 @pass_settings
 def decide(settings: Settings, case_file: Path, codes: tuple[str, ...], waveform: str | None,
-           date_: dt.datetime | None, policy: str | None, as_json: bool) -> None:
+           date_: dt.date | None, policy: str | None, as_json: bool) -> None:
     """Decide CODEs for the case in CASE_FILE on a date of service."""
     lines = [parse_code(c, waveform) for c in codes]
     case = load_case(case_file)
-    day = date_.date() if date_ else dt.datetime.now(dt.UTC).date()
+    day = date_ or dt.datetime.now(dt.UTC).date()
     decision = settings.engine.decide(case, lines, day, policy=policy)
     if as_json:
         click.echo(decision.model_dump_json(indent=2))
@@ -116,33 +120,33 @@ _COLOUR = {Outcome.APPROVE: "green", Outcome.PEND: "yellow", Outcome.DENY: "red"
 
 
 def render_decision(d: Decision, out: Console) -> None:
-    out.print(f"[bold]case {d.case_id}[/] · policy {d.policy_id}@{d.policy_version} · "
+    out.print(f"[bold]case {m(d.case_id)}[/] · policy {m(d.policy_id)}@{m(d.policy_version)} · "
               f"date of service {d.date_of_service.isoformat()}")
-    out.print(f"pathway state: [bold]{d.pathway_state}[/]")
+    out.print(f"pathway state: [bold]{m(d.pathway_state)}[/]")
     table = Table(show_lines=False)
     for col in ("code", "use", "outcome", "clinical review", "why"):
         table.add_column(col)
     for c in d.codes:
         colour = _COLOUR[c.outcome]
         why = c.reasons[0] if c.reasons else "every criterion met"
-        table.add_row(c.code, c.use or "-", f"[{colour}]{c.outcome.value}[/]",
-                      "required" if c.requires_clinical_review else "-", why)
+        table.add_row(m(c.code), m(c.use or "-"), f"[{colour}]{c.outcome.value}[/]",
+                      "required" if c.requires_clinical_review else "-", m(why))
     out.print(table)
     for c in d.codes:
-        out.print(f"\n[bold]{c.code}[/] ({c.use or 'refused'}): [{_COLOUR[c.outcome]}]{c.outcome.value}[/]")
+        out.print(f"\n[bold]{m(c.code)}[/] ({m(c.use or 'refused')}): [{_COLOUR[c.outcome]}]{c.outcome.value}[/]")
         for r in c.reasons:
-            out.print(f"  reason: {r}")
+            out.print(f"  reason: {m(r)}")
         for cr in c.criteria:
             flag = "" if cr.verified else " [dim](unverified)[/]"
-            out.print(f"  {_MARK[cr.status.value]} {cr.id}: {cr.message}  [dim]— {cr.citation}[/]{flag}")
+            out.print(f"  {_MARK[cr.status.value]} {m(cr.id)}: {m(cr.message)}  [dim]— {m(cr.citation)}[/]{flag}")
         for doc in c.missing_documents:
-            out.print(f"  missing: {doc}")
+            out.print(f"  missing: {m(doc)}")
         for step in c.unlock:
             needs = f"; needs {', '.join(step.documents)}" if step.documents else ""
-            out.print(f"  to unlock: {step.action}{needs}")
+            out.print(f"  to unlock: {m(step.action + needs)}")
     skipped = [h for h in d.history if not h.applied] + d.excluded_events
     for h in skipped:
-        out.print(f"[dim]note: event {h.event_id or h.event} ({h.date.isoformat()}) not applied: {h.reason}[/]")
+        out.print(f"[dim]note: event {m(h.event_id or h.event)} ({h.date.isoformat()}) not applied: {m(h.reason)}[/]")
 
 
 @main.command()
@@ -161,7 +165,7 @@ def validate(settings: Settings, policy_file: Path) -> None:
     lib = PolicyLibrary.from_paths(others + [policy_file])
     pol = lib.get(pf.id, version=pf.version)
     unverified = sum(1 for c in pol.criteria.values() if not c.verified)
-    click.echo(f"ok: {pol.key} ({' <- '.join(pol.lineage)}): {len(pol.criteria)} criteria "
+    click.echo(f"ok: {plain(pol.key)} ({plain(' <- '.join(pol.lineage))}): {len(pol.criteria)} criteria "
                f"({unverified} unverified), {len(pol.states)} states, {len(pol.transitions)} transitions, "
                f"{len(pol.gates)} gated codes")
 
@@ -175,8 +179,8 @@ def policies(settings: Settings) -> None:
         table.add_column(col)
     for p in settings.engine.library.all():
         until = p.effective_to.isoformat() if p.effective_to else "open"
-        table.add_row(p.id, p.version, f"{p.effective_from.isoformat()} .. {until}", p.payer,
-                      p.lineage[1] if len(p.lineage) > 1 else "-", str(len(p.criteria)),
+        table.add_row(m(p.id), m(p.version), f"{p.effective_from.isoformat()} .. {until}", m(p.payer),
+                      m(p.lineage[1]) if len(p.lineage) > 1 else "-", str(len(p.criteria)),
                       str(sum(1 for c in p.criteria.values() if not c.verified)))
     Console(width=max(100, Console().width)).print(table)
 
@@ -195,7 +199,8 @@ def diagram(settings: Settings, policy: str, out: Path | None) -> None:
     """Print POLICY's pathway as a Mermaid state diagram (ID or ID@VERSION)."""
     text = mermaid(settings.engine.library.get(policy))
     if out:
-        out.write_text(text, encoding="utf-8")
+        with atomic_output(out, "w") as fh:  # a failed run leaves the old file (or none)
+            fh.write(text)
     else:
         sys.stdout.write(text)
 

@@ -22,6 +22,7 @@ from .codes import CodeCatalog, default_catalog
 from .criteria import INSUFFICIENT, NOT_MET, CriterionJudge, Judgement, Status, compile_criterion, leaves
 from .errors import RequestError
 from .facts import FACTS, CaseView, Facts
+from .inputs import check_date_of_service
 from .pathway import Hop, Pathway, Replay, Step
 from .policy import CriterionDef, GateUse, Policy, PolicyLibrary, default_workflows_dir
 from .service import ServiceLine, as_lines
@@ -149,6 +150,7 @@ class Engine:
         *,
         policy: str | None = None,
     ) -> Decision:
+        check_date_of_service(date_of_service)  # 1900..2100: an input error, like an unknown code
         lines = as_lines(list(codes))
         for line in lines:
             self.catalog.lookup(line.code)  # unknown codes are input errors, before any work
@@ -173,6 +175,7 @@ class Engine:
         The same judgement as :meth:`decide` without building its explanation: for batch
         re-evaluation, where only what changed matters.
         """
+        check_date_of_service(date_of_service)
         lines = as_lines(list(codes))
         for line in lines:
             self.catalog.lookup(line.code)

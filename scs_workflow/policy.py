@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -149,8 +149,38 @@ class Policy:
 # --- YAML with positions -------------------------------------------------------------
 
 
+#: deepest nesting of a policy YAML, and most nodes it may hold once aliases are expanded
+MAX_YAML_DEPTH = 64
+MAX_YAML_NODES = 100_000
+
+
 class _Loader(yaml.SafeLoader):
-    """YAML 1.2 booleans only: a state named ``off`` or a value ``no`` stays a string."""
+    """YAML 1.2 booleans only: a state named ``off`` or a value ``no`` stays a string.
+
+    It also counts nesting (a limit, not a ``RecursionError``) and records every alias,
+    so an alias bomb ("billion laughs") is refused before anything walks its expansion.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+        self.aliases: list[tuple[str, yaml.Mark, yaml.Node]] = []
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            node = super().compose_node(parent, index)
+            if node is not None:
+                self.aliases.append((str(event.anchor), event.start_mark, node))
+            return node
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_YAML_DEPTH} levels", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -162,26 +192,135 @@ _Loader.add_implicit_resolver(
 )
 
 
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """A date that does not exist (2024-02-30) is a located error, not a ``ValueError``."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except (ValueError, OverflowError) as err:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a real date ({err})", node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_MERGE = "tag:yaml.org,2002:merge"
+
+
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Parse *path*, keeping the node tree for line lookups."""
+    """Parse *path*, keeping the node tree for line lookups; every failure is a located PolicyError."""
+    node, loader = _compose(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise PolicyError(f"{path}: cannot read: {err.strerror}") from None
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        what = str(err.problem)
-        if err.context and err.context_mark:
-            what += f" ({err.context} that starts at line {err.context_mark.line + 1})"
-        raise PolicyError(f"{path}: not valid YAML", [Problem(where, what)]) from None
+        raise _located(path, err) from None
     finally:
         loader.dispose()
     return data, node
+
+
+def _compose(path: Path) -> tuple[yaml.Node | None, _Loader]:
+    """The checked node tree of *path*: UTF-8, well-formed, no duplicate keys, aliases bounded."""
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise PolicyError(f"{path}: cannot read: {err.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        problem = Problem(f"{path}:{line}", f"byte 0x{raw[err.start]:02x} is not UTF-8")
+        raise PolicyError(f"{path}: not UTF-8", [problem]) from None
+    try:
+        loader = _Loader(text)  # the reader refuses control characters here already
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as err:
+        raise _located(path, err) from None
+    except yaml.reader.ReaderError as err:  # a control character, a NUL...
+        line = text.count("\n", 0, err.position) + 1
+        char = err.character if isinstance(err.character, int) else ord(str(err.character)[:1] or "\0")
+        what = f"control character U+{char:04X} is not allowed in YAML (write it as an escape in quotes)"
+        raise PolicyError(f"{path}: not valid YAML", [Problem(f"{path}:{line}", what)]) from None
+    except yaml.YAMLError as err:
+        raise PolicyError(f"{path}: not valid YAML", [Problem(str(path), str(err).splitlines()[0])]) from None
+    if node is not None:
+        problems = _duplicate_keys(node, path) + _alias_bombs(node, loader.aliases, path)
+        if problems:
+            loader.dispose()
+            raise PolicyError(f"{path}: not a usable policy YAML", problems)
+    return node, loader
+
+
+def _located(path: Path, err: yaml.MarkedYAMLError) -> PolicyError:
+    mark = err.problem_mark
+    where = f"{path}:{mark.line + 1}" if mark else str(path)
+    what = str(err.problem)
+    if err.context and err.context_mark:
+        what += f" ({err.context} that starts at line {err.context_mark.line + 1})"
+    return PolicyError(f"{path}: not valid YAML", [Problem(where, what)])
+
+
+def _walk(root: yaml.Node) -> Iterator[yaml.Node]:
+    """Every node of the tree once (an aliased node is one node)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                stack.extend((k, v))
+
+
+def _duplicate_keys(root: yaml.Node, path: Path) -> list[Problem]:
+    """A key written twice in one mapping: YAML would keep the last silently; we refuse both."""
+    problems = []
+    for node in _walk(root):
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        first: dict[str, int] = {}
+        for k, _v in node.value:
+            if not isinstance(k, yaml.ScalarNode) or k.tag == _MERGE:
+                continue
+            line = k.start_mark.line + 1
+            if k.value in first:
+                what = f"duplicate key {k.value!r} (first at line {first[k.value]})"
+                problems.append(Problem(f"{path}:{line}", what))
+            else:
+                first[k.value] = line
+    return sorted(problems, key=lambda p: int(p.where.rsplit(":", 1)[1]))
+
+
+def _alias_bombs(root: yaml.Node, aliases: list[tuple[str, yaml.Mark, yaml.Node]], path: Path) -> list[Problem]:
+    """Refuse a tree whose aliases expand to more than MAX_YAML_NODES nodes; name the biggest alias."""
+    if not aliases:
+        return []
+    size: dict[int, int] = {}
+    total = _size(root, size)  # recursion is bounded by MAX_YAML_DEPTH
+    if total <= MAX_YAML_NODES:
+        return []
+    anchor, mark, _node = max(aliases, key=lambda a: size.get(id(a[2]), 0))
+    grown = size.get(id(_node), 0)
+    return [Problem(f"{path}:{mark.line + 1}",
+                    f"alias *{anchor} expands to {grown:,} nodes; the document to {total:,} "
+                    f"(at most {MAX_YAML_NODES:,}): write the value out, or alias less")]
+
+
+def _size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """Nodes under *node* with aliases expanded (memoised, so a DAG costs its own size)."""
+    hit = memo.get(id(node))
+    if hit is not None:
+        return hit
+    n = 1
+    if isinstance(node, yaml.SequenceNode):
+        n += sum(_size(c, memo) for c in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        n += sum(_size(k, memo) + _size(v, memo) for k, v in node.value)
+    memo[id(node)] = n
+    return n
 
 
 def line_of(node: yaml.Node | None, loc: Iterable[Any]) -> int | None:
@@ -218,7 +357,7 @@ def parse_policy_file(path: Path) -> tuple[PolicyFile, yaml.Node | None]:
     if not isinstance(data, dict):
         raise PolicyError(f"{path}: a policy file is a YAML mapping", [Problem(f"{path}:1", "not a mapping")])
     try:
-        return PolicyFile.model_validate(data), node
+        pf = PolicyFile.model_validate(data)
     except ValidationError as err:
         problems = []
         for e in err.errors():
@@ -227,6 +366,74 @@ def parse_policy_file(path: Path) -> tuple[PolicyFile, yaml.Node | None]:
             msg = e["msg"].removeprefix("Value error, ")
             problems.append(Problem(where, f"{field_path(e['loc']) or '(top)'}: {msg}"))
         raise PolicyError(f"{path}: invalid policy", problems) from None
+    problems = []
+    for name, value in pf.parameters.items():
+        wrong = check_parameter(name, value)
+        if wrong:
+            line = line_of(node, ["parameters", name])
+            problems.append(Problem(f"{path}:{line}" if line else str(path), f"parameters.{name}: {wrong}"))
+    if problems:
+        raise PolicyError(f"{path}: invalid policy", problems)
+    return pf, node
+
+
+# --- parameters: what each kind of threshold may be ------------------------------------------
+
+_KINDS: dict[str, tuple[str, float | None, float | None, bool]] = {
+    # kind: (what it is, lowest, highest, whole numbers only)
+    "pct": ("a per cent from 0 to 100", 0, 100, False),
+    "count": ("a whole number >= 0", 0, None, True),
+    "count1": ("a whole number >= 1", 1, None, True),
+    "span": ("a number >= 0", 0, None, False),
+    "pain": ("a pain score from 0 to 10", 0, 10, False),
+}
+#: the parameters the shipped packs use; a new one is checked by its name's suffix (_pct, _days...)
+PARAMETER_KINDS: dict[str, str] = {
+    "max_leads": "count1", "max_contacts": "count1", "max_trials_per_region": "count1",
+    "max_trial_units": "count1", "max_paddle_implants": "count1",
+    "programming_interval_days": "span", "programming_first_month_days": "span",
+    "trial_relief_pct": "pct", "analgesic_relief_pct": "pct", "min_failed_modalities": "count",
+    "min_conservative_months": "count", "min_supervised_conservative_months": "count",
+    "odi_min": "pct", "neuropathic_pain_min": "pain", "neuropathic_pain_months": "count",
+    "trial_min_days": "span", "trial_max_days": "span", "trial_min_hours": "span",
+    "psych_evaluators": "strings", "indication_dx_prefixes": "strings", "neuropathic_dx_prefixes": "strings",
+    "hf_dx_prefixes": "strings",
+}
+_SUFFIX_KINDS = (("_pct", "pct"), ("_days", "span"), ("_hours", "span"), ("_weeks", "span"),
+                 ("_months", "span"), ("_prefixes", "strings"), ("_codes", "strings"))
+
+
+def parameter_kind(name: str) -> str | None:
+    """The declared kind of parameter *name* (by name, else by suffix), or None when free."""
+    if name in PARAMETER_KINDS:
+        return PARAMETER_KINDS[name]
+    for suffix, kind in _SUFFIX_KINDS:
+        if name.endswith(suffix):
+            return kind
+    return None
+
+
+def check_parameter(name: str, value: Any) -> str | None:
+    """What is wrong with *value* for parameter *name*, or None."""
+    kind = parameter_kind(name)
+    if kind is None:
+        return None
+    if kind == "strings":
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                                                  for v in value):
+            return f"must be a list of strings, not {_short(value)}"
+        return None
+    what, low, high, whole = _KINDS[kind]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not isinstance(value, int)):
+        return f"must be {what}, not {_short(value)}"
+    if value != value or (low is not None and value < low) or (high is not None and value > high):
+        return f"must be {what}, not {_short(value)}"
+    return None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # --- the library of policies --------------------------------------------------------
@@ -342,11 +549,19 @@ def _in_force(pf: PolicyFile, on: dt.date) -> bool:
 
 
 def policy_paths(directory: Path) -> list[Path]:
-    """The policy files of a directory: YAML files that declare ``kind: policy``."""
+    """The policy files of a directory: YAML files whose top-level ``kind`` is ``policy``.
+
+    Every file is parsed (wherever its ``kind:`` line is); one that is not valid YAML is an
+    error, not silently skipped: it may be a policy.
+    """
     found = []
     for path in sorted(directory.glob("*.yaml")):
-        head = path.read_text(encoding="utf-8")[:4000]
-        if re.search(r"^kind:\s*policy\s*$", head, re.M):
+        node, loader = _compose(path)
+        loader.dispose()
+        if isinstance(node, yaml.MappingNode) and any(
+            isinstance(k, yaml.ScalarNode) and k.value == "kind" and isinstance(v, yaml.ScalarNode)
+            and v.value == "policy" for k, v in node.value
+        ):
             found.append(path)
     return found
 
@@ -360,8 +575,14 @@ def merge(base: Policy | None, pf: PolicyFile, path: str, node: yaml.Node | None
 
     where = dict(base.where) if base else {}
     params = dict(base.parameters) if base else {}
-    for k in pf.parameters:
+    clashes = []
+    for k, v in pf.parameters.items():
         where[f"parameters.{k}"] = at("parameters", k)
+        if k in params and _shape(params[k]) != _shape(v):  # the pack's line, not the baseline's
+            clashes.append(Problem(at("parameters", k), f"parameters.{k}: {_shape(v)} overrides "
+                                   f"{_shape(params[k])} {_short(params[k])} of the baseline"))
+    if clashes:
+        raise PolicyError(f"{path}: invalid policy", clashes)
     params.update(pf.parameters)
 
     criteria = dict(base.criteria) if base else {}
@@ -405,6 +626,20 @@ def merge(base: Policy | None, pf: PolicyFile, path: str, node: yaml.Node | None
         parameters=params, initial=initial, states=states, transitions=transitions,
         criteria=criteria, gates=gates, where=where, edits=edits,
     )
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a " + type(value).__name__
 
 
 def default_workflows_dir() -> Path:
