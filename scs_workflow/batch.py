@@ -176,7 +176,7 @@ class _Decider:
 
 
 def _one_line(err: CaseError) -> str:
-    return "; ".join([err.summary.removeprefix("case: ")] + [str(p) for p in err.problems])
+    return "; ".join([err.summary.removeprefix("case: ")] + [str(p).removeprefix("line 1 ") for p in err.problems])
 
 
 _WORKER: tuple[_Decider, str] | None = None

@@ -131,7 +131,9 @@ def months_inclusive(start: dt.date, end: dt.date) -> int:
     """Whole calendar months from *start* through *end*, both days counted (Jan 15-Jul 14 = 6)."""
     if end < start:
         return 0
-    if end == dt.date.max:  # no day follows it; the month count as of the day before is the same
+    if end == dt.date.max and start.year > 400:  # no day follows it: count 400 years earlier (same calendar)
+        return months_inclusive(start.replace(year=start.year - 400), end.replace(year=end.year - 400))
+    if end == dt.date.max:
         end -= dt.timedelta(days=1)
     span = relativedelta(end + dt.timedelta(days=1), start)
     return span.years * 12 + span.months

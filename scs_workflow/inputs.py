@@ -79,9 +79,9 @@ def read_json(path: str | Path, error: ErrorClass = CaseError, what: str = "case
               limits: Limits | None = None) -> Any:
     """Read and parse the JSON file *path* (``-``: stdin) within *limits*; bad input raises *error*."""
     lim = limits or Limits.from_env()
-    name = str(path)
+    name = "<stdin>" if str(path) == "-" else str(path)
     try:
-        if name == "-":
+        if str(path) == "-":
             data = sys.stdin.buffer.read(lim.max_bytes + 1)
         else:
             with open(path, "rb") as fh:

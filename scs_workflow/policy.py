@@ -205,8 +205,22 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
 _MERGE = "tag:yaml.org,2002:merge"
 
 
+_PARSED: dict[tuple[str, int, int], tuple[Any, yaml.Node | None]] = {}
+
+
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Parse *path*, keeping the node tree for line lookups; every failure is a located PolicyError."""
+    """Parse *path*, keeping the node tree for line lookups; every failure is a located PolicyError.
+
+    The result is shared by every reader of the same unchanged file (finding the policy files
+    of a directory parses them; loading them must not parse them again): do not mutate it.
+    """
+    try:
+        st = path.stat()
+        key: tuple[str, int, int] | None = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+    except OSError:
+        key = None
+    if key is not None and key in _PARSED:
+        return _PARSED[key]
     node, loader = _compose(path)
     try:
         data = loader.construct_document(node) if node is not None else None
@@ -214,6 +228,10 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
         raise _located(path, err) from None
     finally:
         loader.dispose()
+    if key is not None:
+        if len(_PARSED) >= 64:
+            _PARSED.clear()
+        _PARSED[key] = (data, node)
     return data, node
 
 
@@ -556,12 +574,8 @@ def policy_paths(directory: Path) -> list[Path]:
     """
     found = []
     for path in sorted(directory.glob("*.yaml")):
-        node, loader = _compose(path)
-        loader.dispose()
-        if isinstance(node, yaml.MappingNode) and any(
-            isinstance(k, yaml.ScalarNode) and k.value == "kind" and isinstance(v, yaml.ScalarNode)
-            and v.value == "policy" for k, v in node.value
-        ):
+        data, _node = read_yaml(path)
+        if isinstance(data, dict) and data.get("kind") == "policy":
             found.append(path)
     return found
 
