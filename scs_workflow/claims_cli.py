@@ -16,6 +16,7 @@ from .case import load_case
 from .claims import ClaimResult, check_claim, load_claim
 from .decision import Outcome
 from .outputs import markup as m
+from .outputs import plain
 
 _COLOUR = {Outcome.APPROVE: "green", Outcome.PEND: "yellow", Outcome.DENY: "red"}
 
@@ -33,7 +34,7 @@ def check_claim_command(ctx: click.Context, case_file: Path, claim_file: Path, p
     claim = load_claim(claim_file)
     result = check_claim(case, claim, ctx.obj.engine, policy=policy)
     if as_json:
-        click.echo(result.model_dump_json(indent=2))
+        click.echo(plain(result.model_dump_json(indent=2), multiline=True))  # bidi characters as JSON escapes
     else:
         render_claim(result, Console(width=max(120, Console().width), highlight=False))
 

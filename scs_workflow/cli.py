@@ -1,7 +1,9 @@
 """The ``scs-workflow`` command line: a thin layer over the public API.
 
-Exit status: 0 when the work was done (a denial is a result, not a failure), 2 on bad
-input (the error goes to stderr), 1 on any other domain error, 3 on a version conflict.
+Exit status (the README's one table; :func:`exit_code_for` is the one mapping): 0 when the
+work was done (a denial is a result, not a failure), 2 on bad input (the error goes to
+stderr), 1 on any other domain error (an output file that could not be written included),
+3 on a version conflict. Text from data is printed through :mod:`scs_workflow.outputs`.
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ def decide(settings: Settings, case_file: Path, codes: tuple[str, ...], waveform
     day = date_ or dt.datetime.now(dt.UTC).date()
     decision = settings.engine.decide(case, lines, day, policy=policy)
     if as_json:
-        click.echo(decision.model_dump_json(indent=2))
+        click.echo(plain(decision.model_dump_json(indent=2), multiline=True))  # still the same JSON
     else:
         render_decision(decision, Console(width=max(100, Console().width), highlight=False))
 

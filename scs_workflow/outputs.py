@@ -37,7 +37,10 @@ _UNSAFE_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202
 
 
 def plain(text: object, *, multiline: bool = False) -> str:
-    """*text* with control and bidi characters shown as ``\\uXXXX`` (newlines kept if *multiline*)."""
+    """*text* with control and bidi characters shown as ``\\uXXXX`` (newlines kept if *multiline*).
+
+    JSON text stays the same JSON: inside a string ``\\uXXXX`` is the character's escape.
+    """
     rx = _UNSAFE if multiline else _UNSAFE_ONE_LINE
     return rx.sub(lambda m: f"\\u{ord(m.group()):04x}", str(text))
 

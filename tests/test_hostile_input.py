@@ -288,6 +288,15 @@ def test_date_of_service_outside_the_range_is_refused(tmp_path: Path, day: str, 
     assert res.exit_code == 2 and "--date" in res.stderr
 
 
+def test_store_times_outside_the_range_are_refused(store_env: dict[str, str]) -> None:
+    assert cli("case", "new", "--file", str(CASE), env=store_env).exit_code == 0
+    for args in (["request", "new", "ex-clbp-001", "--code", "63650", "--received-at", "9999-12-31T10:00"],
+                 ["request", "new", "ex-clbp-001", "--code", "63650", "--date-of-service", "9999-12-31"],
+                 ["worklist", "--now", "9999-12-31T23:00"]):
+        res = cli(*args, env=store_env)
+        assert res.exit_code == 2 and "2100-12-31" in res.stderr and "Traceback" not in res.output, res.output
+
+
 def test_library_refuses_an_out_of_range_date_and_facts_survive_the_last_date(engine: Engine) -> None:
     case = parse_case(case_dict())
     with pytest.raises(RequestError, match=r"outside 1900-01-01 \.\. 2100-12-31"):
@@ -353,6 +362,8 @@ def test_markup_and_control_characters_in_a_case_are_shown_escaped(tmp_path: Pat
     assert "case x[/bold]to[/]1\\u001b[2J\\u202e" in res.stdout
     assert "late[/]\\u001b[31m" in res.stdout
     assert "\x1b" not in res.stdout and "\u202e" not in res.stdout
+    as_json = cli("decide", str(case), "--code", "63650", "--date", "2026-02-10", "--json")
+    assert "\u202e" not in as_json.stdout and json.loads(as_json.stdout)["case_id"] == data["case_id"]
 
 
 def test_one_hostile_case_id_does_not_break_case_list(store_env: dict[str, str]) -> None:

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import CaseError, Problem, StoreError
-from ..inputs import check_case_size
+from ..inputs import FIRST_DAY, LAST_DAY, check_case_size
 from ..outputs import atomic_output, plain
 from ..outputs import markup as m
 from .errors import AuditFailed
@@ -81,6 +81,7 @@ def _instant(text: str | None, book: ClockBook, what: str) -> dt.datetime | None
         when = dt.datetime.fromisoformat(text)
     except ValueError:
         raise click.BadParameter(f"{text!r} is not an ISO-8601 time, e.g. 2026-03-06T23:59", param_hint=what) from None
+    _in_range(when.date(), what)
     return when if when.tzinfo else when.replace(tzinfo=book.zone)
 
 
@@ -88,9 +89,18 @@ def _day(text: str | None, what: str) -> dt.date | None:
     if text is None:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise click.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)", param_hint=what) from None
+    return _in_range(day, what)
+
+
+def _in_range(day: dt.date, what: str) -> dt.date:
+    """Dates and times given to the store lie in the date-of-service range (clocks add days to them)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise click.BadParameter(f"{day.isoformat()} is outside {FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}",
+                                 param_hint=what)
+    return day
 
 
 def _read_json(path: str, what: str) -> Any:
