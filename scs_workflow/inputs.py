@@ -13,13 +13,9 @@ the caller names) with one :class:`~scs_workflow.errors.Problem` that says where
 
 Limits (an environment variable overrides each default):
 
-=====================  ==============  ===============================================
-variable               default         what
-=====================  ==============  ===============================================
-``SCS_MAX_JSON_BYTES`` 33554432 (32 MiB) largest JSON file (or JSON Lines line) read
-``SCS_MAX_JSON_DEPTH`` 64              deepest nesting of arrays and objects
-``SCS_MAX_EVENTS``     50000           most events in one case
-=====================  ==============  ===============================================
+- ``SCS_MAX_JSON_BYTES`` (32 MiB): the largest JSON file, or JSON Lines line, read;
+- ``SCS_MAX_JSON_DEPTH`` (64): the deepest nesting of arrays and objects;
+- ``SCS_MAX_EVENTS`` (50,000): the most events in one case.
 
 Dates of service must lie in :data:`FIRST_DAY` .. :data:`LAST_DAY` (1900-01-01 .. 2100-12-31).
 """
