@@ -49,12 +49,19 @@ def exit_code_for(err: ScsWorkflowError) -> int:
     return 1
 
 
+def error_text(err: ScsWorkflowError) -> str:
+    """One line when there is one problem (``FILE: what: PLACE: detail``), else one line per problem."""
+    if isinstance(err, (PolicyError, CaseError, ClaimError)) and len(err.problems) == 1:
+        return f"{err.summary}: {err.problems[0]}"
+    return str(err)
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ScsWorkflowError as err:
-            click.echo(f"error: {plain(err, multiline=True)}", err=True)
+            click.echo(f"error: {plain(error_text(err), multiline=True)}", err=True)
             ctx.exit(exit_code_for(err))
 
 

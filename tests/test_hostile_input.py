@@ -46,7 +46,7 @@ def cli(*args: str, env: dict[str, str] | None = None, stdin: str | bytes | None
 
 
 def refused(res: Result | subprocess.CompletedProcess[str], status: int, *names: str) -> str:
-    """Assert a clean refusal: *status*, ``error:`` naming every one of *names*, no traceback."""
+    """Assert a clean refusal: *status*, one ``error:`` line naming every one of *names*, no traceback."""
     code = res.exit_code if isinstance(res, Result) else res.returncode
     out, err = res.stdout, res.stderr
     assert code == status, (code, out, err)
@@ -55,7 +55,7 @@ def refused(res: Result | subprocess.CompletedProcess[str], status: int, *names:
         assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
     lines = err.strip().splitlines()
     assert lines and lines[0].startswith("error: "), err
-    assert len(lines) <= 3, err  # the error, then one line per problem
+    assert len(lines) == 1, err  # one line: the file, what is wrong, and where
     for name in names:
         assert name in err, (name, err)
     return err
