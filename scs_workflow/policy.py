@@ -250,6 +250,13 @@ def check_parameter(name: str, value: Any) -> str | None:
             return f"must be a list of strings, not {_short(value)}"
         return None
     what, low, high, whole = _KINDS[kind]
+    if isinstance(value, dict):  # per code, e.g. {"63650": 10}: each value is of the kind
+        wrong = []
+        for k, v in value.items():
+            why = f"must be {what}, not a mapping" if isinstance(v, dict) else check_parameter(name, v)
+            if why:
+                wrong.append(f"{k}: {why}")
+        return "; ".join(wrong) if wrong else None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not isinstance(value, int)):
         return f"must be {what}, not {_short(value)}"
     if value != value or (low is not None and value < low) or (high is not None and value > high):

@@ -196,6 +196,7 @@ def test_duplicate_yaml_keys_are_refused_naming_both_lines(tmp_path: Path) -> No
     ("  trial_min_days: 3 ", "  trial_min_days: -1 ", "must be a number >= 0"),
     ("  neuropathic_pain_min: 5 ", "  neuropathic_pain_min: 11 ", "a pain score from 0 to 10"),
     ("  psych_evaluators: [", "  psych_evaluators: [[nested], ", "must be a list of strings"),
+    ("  odi_min: 21 ", '  global_days: {"63650": -1}\n  odi_min: 21 ', "63650: must be a number >= 0, not -1"),
 ])
 def test_policy_parameter_out_of_range_is_refused_at_the_value(tmp_path: Path, old: str, new: str, what: str) -> None:
     bad, line = _pack(tmp_path, old, new)
