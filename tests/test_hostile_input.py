@@ -434,7 +434,7 @@ def test_random_bytes_are_refused_cleanly_everywhere(tmp_path: Path, blob: bytes
 
 
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
     max_leaves=20,
 )
@@ -446,7 +446,7 @@ def test_random_json_is_a_value_or_a_located_error(value: Any) -> None:
     from scs_workflow.inputs import parse_json
 
     text = json.dumps(value)
-    assert parse_json(text.encode(), "x.json") == value or value != value
+    assert parse_json(text.encode(), "x.json") == value
     try:
         parse_case(value)
     except ScsWorkflowError as err:
