@@ -433,6 +433,18 @@ def test_random_bytes_are_refused_cleanly_everywhere(tmp_path: Path, blob: bytes
     assert res.exit_code == 2 and res.stderr.startswith(f"error: {yml}"), res.output
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_are_json_or_one_located_case_error(blob: bytes) -> None:
+    from scs_workflow.errors import CaseError
+    from scs_workflow.inputs import parse_json
+
+    try:
+        parse_json(blob, "cases.jsonl:7")
+    except CaseError as err:
+        assert err.summary.startswith("cases.jsonl:7: ") and len(err.problems) == 1
+
+
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
