@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import CaseError, Problem, StoreError
-from ..inputs import FIRST_DAY, LAST_DAY, check_case_size
+from ..inputs import FIRST_DAY, LAST_DAY, check_case_size, read_json
 from ..outputs import atomic_output, plain
 from ..outputs import markup as m
 from .errors import AuditFailed
@@ -104,9 +104,7 @@ def _in_range(day: dt.date, what: str) -> dt.date:
 
 
 def _read_json(path: str, what: str) -> Any:
-    from ..inputs import read_json
-
-    return read_json(path, CaseError, what)
+    return read_json(path, CaseError, what)  # the one JSON reader: size, depth, UTF-8; "-" is stdin
 
 
 def _echo(text: str) -> None:
