@@ -38,7 +38,9 @@ from .case import Case, problems_from
 from .cli_extensions import line_options
 from .criteria import Status
 from .decision import Decision, Engine
-from .errors import ScsWorkflowError
+from .errors import CaseError, ScsWorkflowError
+from .inputs import Limits, ServiceDate, check_case_size, parse_json
+from .outputs import atomic_output, plain
 from .policy import PolicyLibrary
 from .service import ServiceLine
 
@@ -115,6 +117,7 @@ class _Decider:
         self.engine = Engine(library=library)
         self.config = config
         self.lines = list(config.lines)
+        self.limits = Limits.from_env()
         for line in self.lines:
             self.engine.catalog.lookup(line.code)
 
@@ -147,9 +150,19 @@ class _Decider:
         """(output line, None, False), or (b"", what was wrong, whether it was the engine's fault)."""
         cfg = self.config
         try:
+            if len(text) > self.limits.max_bytes:
+                parse_json(text, "case", limits=self.limits)  # refuses it, naming the limit
             case = Case.model_validate_json(text)
+            if len(case.events) > self.limits.max_events:
+                check_case_size({"events": case.events}, "case", limits=self.limits)
         except ValidationError as err:
+            try:  # the one JSON reader names what is wrong below the schema: not UTF-8, not JSON, too deep
+                parse_json(text, "case", limits=self.limits)
+            except CaseError as bad:
+                return b"", _one_line(bad), False
             return b"", "invalid case: " + "; ".join(str(p) for p in problems_from(err)[:5]), False
+        except CaseError as bad:
+            return b"", _one_line(bad), False
         try:
             if cfg.compact:  # the same judgement without building the explanation
                 res = self.engine.outcomes(case, self.lines, cfg.date_of_service, policy=cfg.policy)
@@ -163,6 +176,10 @@ class _Decider:
         except Exception as err:  # an engine bug must not sink a million-case batch
             return b"", f"internal error: {type(err).__name__}", True
         return decision.model_dump_json().encode(), None, False
+
+
+def _one_line(err: CaseError) -> str:
+    return "; ".join([err.summary.removeprefix("case: ")] + [str(p).removeprefix("line 1 ") for p in err.problems])
 
 
 _WORKER: tuple[_Decider, str] | None = None
@@ -305,7 +322,7 @@ def decide_lines(lines: Sequence[str], config: BatchConfig) -> list[str]:
 @click.option("--code", "codes", multiple=True, required=True,
               help="CODE[xUNITS][:USE], e.g. 63650x2:permanent; repeatable.")
 @line_options
-@click.option("--date", "date_", type=click.DateTime(["%Y-%m-%d"]), help="Date of service (default: today, UTC).")
+@click.option("--date", "date_", type=ServiceDate(), help="Date of service (default: today, UTC).")
 @click.option("--policy", help="Policy id (or ID@VERSION) for every case instead of each case's own.")
 @click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="Where to write one decision per line (JSONL), in input order.")
@@ -316,7 +333,7 @@ def decide_lines(lines: Sequence[str], config: BatchConfig) -> list[str]:
 @click.option("--progress/--no-progress", default=True, help="Show a progress bar on stderr.")
 @click.pass_context
 def batch_command(ctx: click.Context, cases_file: Path, codes: tuple[str, ...], place_of_service: str | None,
-                  contacts: int | None, region: str | None, waveform: str | None, date_: dt.datetime | None,
+                  contacts: int | None, region: str | None, waveform: str | None, date_: dt.date | None,
                   policy: str | None, out_path: Path, workers: int | None, compact: bool, chunk_size: int,
                   progress: bool) -> None:
     """Decide CODEs for every case in CASES_FILE (JSON Lines, one case per line).
@@ -327,16 +344,16 @@ def batch_command(ctx: click.Context, cases_file: Path, codes: tuple[str, ...], 
     from .cli import Settings, parse_code  # late: cli imports this module while it starts
 
     settings = ctx.find_object(Settings)
-    day = date_.date() if date_ else dt.datetime.now(dt.UTC).date()
+    day = date_ or dt.datetime.now(dt.UTC).date()
     lines = tuple(parse_code(c, waveform, place_of_service=place_of_service, contacts=contacts, region=region)
                   for c in codes)
     config = BatchConfig(lines, day, policy, compact,
                          settings.workflows if settings else None)
-    with open(out_path, "wb") as out:
+    with atomic_output(out_path, "wb") as out:  # a failed run leaves the old file (or none)
         result = run_batch(cases_file, out, config, workers=workers, chunk_size=chunk_size, progress=progress)
     rate = result.cases / result.seconds if result.seconds else 0.0
     click.echo(f"{result.cases:,} cases in {result.seconds:.1f} s ({rate:,.0f}/s): {result.bad_lines:,} bad lines, "
-               f"{result.internal_errors:,} internal errors -> {out_path}", err=True)
+               f"{result.internal_errors:,} internal errors -> {plain(out_path)}", err=True)
     for line in result.first_errors:
-        click.echo(f"  {line}", err=True)
+        click.echo(f"  {plain(line)}", err=True)
     ctx.exit(result.exit_code)

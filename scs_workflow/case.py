@@ -28,6 +28,8 @@ from pydantic import (
 )
 
 from .errors import CaseError, ClaimError, Problem
+from .inputs import check_case_size
+from .inputs import read_json as _read_json
 
 # --- strict input: what a case file may say, and nothing guessed ---------------------------
 # The models are strict (``true`` is not a number, ``"8"`` is not a number, ``"yes"`` is not
@@ -546,7 +548,8 @@ def problems_from(err: ValidationError) -> list[Problem]:
 
 
 def parse_case(data: Any, source: str = "case") -> Case:
-    """Validate *data* as a case; raise :class:`CaseError` naming each JSON path."""
+    """Validate *data* as a case; raise :class:`CaseError` naming each JSON path (or too many events)."""
+    check_case_size(data, source)
     try:
         return Case.model_validate(data)
     except ValidationError as err:
@@ -554,14 +557,8 @@ def parse_case(data: Any, source: str = "case") -> Case:
 
 
 def read_json(path: str | Path, error: type[CaseError] | type[ClaimError], what: str) -> Any:
-    """Parse a JSON file; an unreadable file or bad JSON is *error*, located by line and column."""
-    p = Path(path)
-    try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise error(f"{p}: cannot read {what} file: {err.strerror}") from None
-    except json.JSONDecodeError as err:
-        raise error(f"{p}: not JSON", [Problem(f"line {err.lineno} column {err.colno}", err.msg)]) from None
+    """Parse a JSON file with the one reader (:mod:`scs_workflow.inputs`: size, depth, UTF-8, located errors)."""
+    return _read_json(path, error, what)
 
 
 _EVENT: TypeAdapter[Any] = TypeAdapter(Event)
@@ -576,7 +573,7 @@ def parse_event(data: Any) -> Any:
 
 
 def load_case(path: str | Path) -> Case:
-    """Read and validate a case JSON file."""
+    """Read and validate a case JSON file (at most ``SCS_MAX_EVENTS`` events)."""
     return parse_case(read_json(path, CaseError, "case"), str(path))
 
 

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from .case import load_case
 from .claims import ClaimResult, check_claim, load_claim
 from .decision import Outcome
+from .outputs import markup as m
+from .outputs import plain
 
 _COLOUR = {Outcome.APPROVE: "green", Outcome.PEND: "yellow", Outcome.DENY: "red"}
 #: what the gate column says for a line without a gate
@@ -35,15 +36,16 @@ def check_claim_command(ctx: click.Context, case_file: Path, claim_file: Path, p
     claim = load_claim(claim_file)
     result = check_claim(case, claim, ctx.obj.engine, policy=policy)
     if as_json:
-        click.echo(result.model_dump_json(indent=2))
+        click.echo(plain(result.model_dump_json(indent=2), multiline=True))  # bidi characters as JSON escapes
     else:
         render_claim(result, Console(width=max(120, Console().width), highlight=False))
 
 
 def render_claim(r: ClaimResult, out: Console) -> None:
     colour = _COLOUR[r.outcome]
-    out.print(f"[bold]claim {r.claim_id or '-'}[/] · case {r.case_id} · policy {r.policy_id}@{r.policy_version} · "
-              f"date of service {r.date_of_service.isoformat()} · pathway state [bold]{r.pathway_state}[/] · "
+    out.print(f"[bold]claim {m(r.claim_id or '-')}[/] · case {m(r.case_id)} · policy {m(r.policy_id)}@"
+              f"{m(r.policy_version)} · date of service {r.date_of_service.isoformat()} · pathway state "
+              f"[bold]{m(r.pathway_state)}[/] · "
               f"claim [{colour}]{r.outcome.value}[/]")
     table = Table()
     for col in ("line", "code", "units", "mods", "POS", "gate", "outcome"):
@@ -56,21 +58,21 @@ def render_claim(r: ClaimResult, out: Console) -> None:
         todo = list(dict.fromkeys(f.todo for f in findings))
         if ln.requires_clinical_review:
             todo.append("clinical review")
-        table.add_row(str(ln.line), ln.code, str(ln.units), ",".join(ln.modifiers) or "-", ln.place_of_service or "-",
-                      gate, f"[{_COLOUR[ln.outcome]}]{ln.outcome.value}[/]",
-                      "\n".join(f.edit for f in findings) or "-", "\n".join(todo) or "-")
+        table.add_row(str(ln.line), m(ln.code), str(ln.units), m(",".join(ln.modifiers) or "-"),
+                      m(ln.place_of_service or "-"), gate, f"[{_COLOUR[ln.outcome]}]{ln.outcome.value}[/]",
+                      "\n".join(m(f.edit) for f in findings) or "-", "\n".join(m(t) for t in todo) or "-")
     out.print(table)
     for ln in r.lines:
         review = " · clinical review required" if ln.requires_clinical_review else ""
-        out.print(f"\n[bold]line {ln.line} {ln.code}[/]: [{_COLOUR[ln.outcome]}]{ln.outcome.value}[/]{review}")
+        out.print(f"\n[bold]line {ln.line} {m(ln.code)}[/]: [{_COLOUR[ln.outcome]}]{ln.outcome.value}[/]{review}")
         if ln.gate is not None:
-            use = f" ({ln.gate.use})" if ln.gate.use else ""
-            why = f": {escape(ln.gate.reasons[0])}" if ln.gate.reasons else ""
+            use = f" ({m(ln.gate.use)})" if ln.gate.use else ""
+            why = f": {m(ln.gate.reasons[0])}" if ln.gate.reasons else ""
             out.print(f"  gate{use}: {ln.gate.outcome.value}{why}")
         for label, findings in (("edit", ln.edits), ("authorization", ln.reconciliation)):
             for f in findings:
                 flag = "" if f.verified else " [dim](unverified)[/]"
-                out.print(f"  {label} {f.edit} [{_COLOUR[Outcome(f.outcome)]}]{f.outcome}[/]: {escape(f.message)}")
-                out.print(f"    → {f.todo}  [dim]— {escape(f.citation)}[/]{flag}")
+                out.print(f"  {label} {m(f.edit)} [{_COLOUR[Outcome(f.outcome)]}]{f.outcome}[/]: {m(f.message)}")
+                out.print(f"    → {m(f.todo)}  [dim]— {m(f.citation)}[/]{flag}")
     if r.edits_switched_off:
-        out.print(f"\n[dim]switched off in this policy: {', '.join(r.edits_switched_off)}[/]")
+        out.print(f"\n[dim]switched off in this policy: {m(', '.join(r.edits_switched_off))}[/]")

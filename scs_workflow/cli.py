@@ -1,7 +1,9 @@
 """The ``scs-workflow`` command line: a thin layer over the public API.
 
-Exit status: 0 when the work was done (a denial is a result, not a failure), 2 on bad
-input (the error goes to stderr), 1 on any other domain error, 3 on a version conflict.
+Exit status (the README's one table; :func:`exit_code_for` is the one mapping): 0 when the
+work was done (a denial is a result, not a failure), 2 on bad input (the error goes to
+stderr), 1 on any other domain error (an output file that could not be written included),
+3 on a version conflict. Text from data is printed through :mod:`scs_workflow.outputs`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from . import __version__
@@ -30,6 +31,9 @@ from .errors import (
     ScsWorkflowError,
     UnknownCode,
 )
+from .inputs import ServiceDate
+from .outputs import atomic_output, plain
+from .outputs import markup as m
 from .pathway import mermaid
 from .policy import PolicyLibrary, default_workflows_dir, parse_policy_file, policy_paths
 from .service import ServiceLine, load_request
@@ -46,12 +50,19 @@ def exit_code_for(err: ScsWorkflowError) -> int:
     return 1
 
 
+def error_text(err: ScsWorkflowError) -> str:
+    """One line when there is one problem (``FILE: what: PLACE: detail``), else one line per problem."""
+    if isinstance(err, (PolicyError, CaseError, ClaimError)) and len(err.problems) == 1:
+        return f"{err.summary}: {err.problems[0]}"
+    return str(err)
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ScsWorkflowError as err:
-            click.echo(f"error: {err}", err=True)
+            click.echo(f"error: {plain(error_text(err), multiline=True)}", err=True)
             ctx.exit(exit_code_for(err))
 
 
@@ -98,13 +109,14 @@ def parse_code(text: str, waveform: str | None = None, **facts: Any) -> ServiceL
               help="JSON file of request lines in the claim-line schema: {\"place_of_service\": ..., "
                    "\"lines\": [{\"code\": ..., \"units\": ..., \"use\": ..., ...}]} (or a bare list).")
 @line_options
-@click.option("--date", "date_", type=click.DateTime(["%Y-%m-%d"]), help="Date of service (default: today, UTC).")
+@click.option("--date", "date_", type=ServiceDate(),
+              help="Date of service, 1900-01-01 .. 2100-12-31 (default: today, UTC).")
 @click.option("--policy", help="Policy id (or ID@VERSION) instead of the case's own.")
 @click.option("--json", "as_json", is_flag=True, help="Print the decision as JSON.")
 @pass_settings
 def decide(settings: Settings, case_file: Path, codes: tuple[str, ...], request_file: Path | None,
            place_of_service: str | None, contacts: int | None, region: str | None, waveform: str | None,
-           date_: dt.datetime | None, policy: str | None, as_json: bool) -> None:
+           date_: dt.date | None, policy: str | None, as_json: bool) -> None:
     """Decide the request (--code lines and/or --request FILE) for the case in CASE_FILE on a date of service.
 
     The request is judged as a whole: units summed per code across lines, same-day bundling
@@ -117,10 +129,10 @@ def decide(settings: Settings, case_file: Path, codes: tuple[str, ...], request_
     if request_file is not None:
         lines += load_request(request_file)
     case = load_case(case_file)
-    day = date_.date() if date_ else dt.datetime.now(dt.UTC).date()
+    day = date_ or dt.datetime.now(dt.UTC).date()
     decision = settings.engine.decide(case, lines, day, policy=policy)
     if as_json:
-        click.echo(decision.model_dump_json(indent=2))
+        click.echo(plain(decision.model_dump_json(indent=2), multiline=True))  # still the same JSON
     else:
         render_decision(decision, Console(width=max(100, Console().width), highlight=False))
 
@@ -131,37 +143,37 @@ _COLOUR = {Outcome.APPROVE: "green", Outcome.PEND: "yellow", Outcome.DENY: "red"
 
 
 def render_decision(d: Decision, out: Console) -> None:
-    out.print(f"[bold]case {d.case_id}[/] · policy {d.policy_id}@{d.policy_version} · "
+    out.print(f"[bold]case {m(d.case_id)}[/] · policy {m(d.policy_id)}@{m(d.policy_version)} · "
               f"date of service {d.date_of_service.isoformat()}")
-    out.print(f"pathway state: [bold]{d.pathway_state}[/]")
+    out.print(f"pathway state: [bold]{m(d.pathway_state)}[/]")
     table = Table(show_lines=False)
     for col in ("code", "use", "outcome", "clinical review", "why"):
         table.add_column(col)
     for c in d.codes:
         colour = _COLOUR[c.outcome]
         why = c.reasons[0] if c.reasons else c.coding[0].message if c.coding else "every criterion met"
-        table.add_row(c.code, c.use or "-", f"[{colour}]{c.outcome.value}[/]",
-                      "required" if c.requires_clinical_review else "-", why)
+        table.add_row(m(c.code), m(c.use or "-"), f"[{colour}]{c.outcome.value}[/]",
+                      "required" if c.requires_clinical_review else "-", m(why))
     out.print(table)
     for c in d.codes:
-        out.print(f"\n[bold]{c.code}[/] ({c.use or 'refused'}): [{_COLOUR[c.outcome]}]{c.outcome.value}[/]")
+        out.print(f"\n[bold]{m(c.code)}[/] ({m(c.use or 'refused')}): [{_COLOUR[c.outcome]}]{c.outcome.value}[/]")
         for r in c.reasons:
-            out.print(f"  reason: {r}")
+            out.print(f"  reason: {m(r)}")
         for cr in c.criteria:
             flag = "" if cr.verified else " [dim](unverified)[/]"
-            out.print(f"  {_MARK[cr.status.value]} {cr.id}: {cr.message}  [dim]— {cr.citation}[/]{flag}")
+            out.print(f"  {_MARK[cr.status.value]} {m(cr.id)}: {m(cr.message)}  [dim]— {m(cr.citation)}[/]{flag}")
         for f in c.coding:
             flag = "" if f.verified else " [dim](unverified)[/]"
-            out.print(f"  coding {f.edit} [{_COLOUR[Outcome(f.outcome)]}]{f.outcome}[/]: {escape(f.message)}")
-            out.print(f"    → {f.todo}  [dim]— {escape(f.citation)}[/]{flag}")
+            out.print(f"  coding {m(f.edit)} [{_COLOUR[Outcome(f.outcome)]}]{f.outcome}[/]: {m(f.message)}")
+            out.print(f"    → {m(f.todo)}  [dim]— {m(f.citation)}[/]{flag}")
         for doc in c.missing_documents:
-            out.print(f"  missing: {doc}")
+            out.print(f"  missing: {m(doc)}")
         for step in c.unlock:
             needs = f"; needs {', '.join(step.documents)}" if step.documents else ""
-            out.print(f"  to unlock: {step.action}{needs}")
+            out.print(f"  to unlock: {m(step.action + needs)}")
     skipped = [h for h in d.history if not h.applied] + d.excluded_events
     for h in skipped:
-        out.print(f"[dim]note: event {h.event_id or h.event} ({h.date.isoformat()}) not applied: {h.reason}[/]")
+        out.print(f"[dim]note: event {m(h.event_id or h.event)} ({h.date.isoformat()}) not applied: {m(h.reason)}[/]")
 
 
 @main.command()
@@ -180,7 +192,7 @@ def validate(settings: Settings, policy_file: Path) -> None:
     lib = PolicyLibrary.from_paths(others + [policy_file])
     pol = lib.get(pf.id, version=pf.version)
     unverified = sum(1 for c in pol.criteria.values() if not c.verified)
-    click.echo(f"ok: {pol.key} ({' <- '.join(pol.lineage)}): {len(pol.criteria)} criteria "
+    click.echo(f"ok: {plain(pol.key)} ({plain(' <- '.join(pol.lineage))}): {len(pol.criteria)} criteria "
                f"({unverified} unverified), {len(pol.states)} states, {len(pol.transitions)} transitions, "
                f"{len(pol.gates)} gated codes")
 
@@ -194,8 +206,8 @@ def policies(settings: Settings) -> None:
         table.add_column(col)
     for p in settings.engine.library.all():
         until = p.effective_to.isoformat() if p.effective_to else "open"
-        table.add_row(p.id, p.version, f"{p.effective_from.isoformat()} .. {until}", p.payer,
-                      p.lineage[1] if len(p.lineage) > 1 else "-", str(len(p.criteria)),
+        table.add_row(m(p.id), m(p.version), f"{p.effective_from.isoformat()} .. {until}", m(p.payer),
+                      m(p.lineage[1]) if len(p.lineage) > 1 else "-", str(len(p.criteria)),
                       str(sum(1 for c in p.criteria.values() if not c.verified)))
     Console(width=max(100, Console().width)).print(table)
 
@@ -214,7 +226,8 @@ def diagram(settings: Settings, policy: str, out: Path | None) -> None:
     """Print POLICY's pathway as a Mermaid state diagram (ID or ID@VERSION)."""
     text = mermaid(settings.engine.library.get(policy))
     if out:
-        out.write_text(text, encoding="utf-8")
+        with atomic_output(out, "w") as fh:  # a failed run leaves the old file (or none)
+            fh.write(text)
     else:
         sys.stdout.write(text)
 

@@ -28,6 +28,7 @@ from .criteria import INSUFFICIENT, NOT_MET, CriterionJudge, Judgement, Status, 
 from .errors import RequestError
 from .facts import FACTS, CaseView, Facts
 from .findings import Check, ClaimContext, Finding, run_edits
+from .inputs import check_date_of_service
 from .pathway import Hop, Pathway, Replay, Step
 from .policy import CriterionDef, GateUse, Policy, PolicyLibrary, default_workflows_dir
 from .reconcile import CHECKS as RECONCILE_CHECKS
@@ -175,6 +176,7 @@ class Engine:
 
         With ``coding=False`` only the gates are judged (``check-claim`` runs every edit itself).
         """
+        check_date_of_service(date_of_service)  # 1900..2100: an input error, like an unknown code
         lines = as_lines(list(codes))
         for line in lines:
             self.catalog.lookup(line.code)  # unknown codes are input errors, before any work
@@ -204,6 +206,7 @@ class Engine:
         The same judgement as :meth:`decide` without building its explanation: for batch
         re-evaluation, where only what changed matters.
         """
+        check_date_of_service(date_of_service)
         lines = as_lines(list(codes))
         for line in lines:
             self.catalog.lookup(line.code)

@@ -14,7 +14,8 @@ that the CLI (and later the HTTP API) maps to an exit status or problem type::
     │   ├── ConcurrencyConflict     an append expected a stale case version
     │   ├── NotFound                no such case / request
     │   └── PermissionDenied        an action needs a role the actor lacks
-    └── ClaimError                  a claim file fails validation
+    ├── ClaimError                  a claim file fails validation
+    └── OutputError                 an output file could not be written (nothing was)
 
 A *denial* is never an error: it is a :class:`~scs_workflow.decision.CodeDecision`.
 """
@@ -135,3 +136,9 @@ class PermissionDenied(StoreError):
     """The actor's role does not allow this action (e.g. a denial without a reviewer)."""
 
     code = "permission_denied"
+
+
+class OutputError(ScsWorkflowError):
+    """An output file could not be written; the old file (or none) is left in place."""
+
+    code = "output_failed"

@@ -9,7 +9,6 @@ states only what differs. The version in force on the date of service is chosen.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .criteria import Expr
 from .edits import EditDef, EditEntry, merge_edits
 from .errors import PolicyError, PolicyNotFound, Problem
+from .policy_yaml import read_yaml as read_yaml  # codes.py and store/clocks.py read YAML through here
 
 Confidence = Literal["S", "S2", "M", "D"]
 
@@ -167,41 +167,6 @@ class Policy:
 # --- YAML with positions -------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML 1.2 booleans only: a state named ``off`` or a value ``no`` stays a string."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-
-
-def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Parse *path*, keeping the node tree for line lookups."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise PolicyError(f"{path}: cannot read: {err.strerror}") from None
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        what = str(err.problem)
-        if err.context and err.context_mark:
-            what += f" ({err.context} that starts at line {err.context_mark.line + 1})"
-        raise PolicyError(f"{path}: not valid YAML", [Problem(where, what)]) from None
-    finally:
-        loader.dispose()
-    return data, node
-
-
 def line_of(node: yaml.Node | None, loc: Iterable[Any]) -> int | None:
     """The 1-based line of the item at *loc* (as deep as the YAML goes)."""
     if node is None:
@@ -236,7 +201,7 @@ def parse_policy_file(path: Path) -> tuple[PolicyFile, yaml.Node | None]:
     if not isinstance(data, dict):
         raise PolicyError(f"{path}: a policy file is a YAML mapping", [Problem(f"{path}:1", "not a mapping")])
     try:
-        return PolicyFile.model_validate(data), node
+        pf = PolicyFile.model_validate(data)
     except ValidationError as err:
         problems = []
         for e in err.errors():
@@ -245,6 +210,81 @@ def parse_policy_file(path: Path) -> tuple[PolicyFile, yaml.Node | None]:
             msg = e["msg"].removeprefix("Value error, ")
             problems.append(Problem(where, f"{field_path(e['loc']) or '(top)'}: {msg}"))
         raise PolicyError(f"{path}: invalid policy", problems) from None
+    problems = []
+    for name, value in pf.parameters.items():
+        wrong = check_parameter(name, value)
+        if wrong:
+            line = line_of(node, ["parameters", name])
+            problems.append(Problem(f"{path}:{line}" if line else str(path), f"parameters.{name}: {wrong}"))
+    if problems:
+        raise PolicyError(f"{path}: invalid policy", problems)
+    return pf, node
+
+
+# --- parameters: what each kind of threshold may be ------------------------------------------
+
+_KINDS: dict[str, tuple[str, float | None, float | None, bool]] = {
+    # kind: (what it is, lowest, highest, whole numbers only)
+    "pct": ("a per cent from 0 to 100", 0, 100, False),
+    "count": ("a whole number >= 0", 0, None, True),
+    "count1": ("a whole number >= 1", 1, None, True),
+    "span": ("a number >= 0", 0, None, False),
+    "pain": ("a pain score from 0 to 10", 0, 10, False),
+}
+#: the parameters the shipped packs use; a new one is checked by its name's suffix (_pct, _days...)
+PARAMETER_KINDS: dict[str, str] = {
+    "max_leads": "count1", "max_contacts": "count1", "max_trials_per_region": "count1",
+    "max_trial_units": "count1", "max_paddle_implants": "count1",
+    "programming_interval_days": "span", "programming_first_month_days": "span",
+    "trial_relief_pct": "pct", "analgesic_relief_pct": "pct", "min_failed_modalities": "count",
+    "min_conservative_months": "count", "min_supervised_conservative_months": "count",
+    "odi_min": "pct", "neuropathic_pain_min": "pain", "neuropathic_pain_months": "count",
+    "trial_min_days": "span", "trial_max_days": "span", "trial_min_hours": "span",
+    "psych_evaluators": "strings", "indication_dx_prefixes": "strings", "neuropathic_dx_prefixes": "strings",
+    "hf_dx_prefixes": "strings",
+}
+_SUFFIX_KINDS = (("_pct", "pct"), ("_days", "span"), ("_hours", "span"), ("_weeks", "span"),
+                 ("_months", "span"), ("_prefixes", "strings"), ("_codes", "strings"))
+
+
+def parameter_kind(name: str) -> str | None:
+    """The declared kind of parameter *name* (by name, else by suffix), or None when free."""
+    if name in PARAMETER_KINDS:
+        return PARAMETER_KINDS[name]
+    for suffix, kind in _SUFFIX_KINDS:
+        if name.endswith(suffix):
+            return kind
+    return None
+
+
+def check_parameter(name: str, value: Any) -> str | None:
+    """What is wrong with *value* for parameter *name*, or None."""
+    kind = parameter_kind(name)
+    if kind is None:
+        return None
+    if kind == "strings":
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                                                  for v in value):
+            return f"must be a list of strings, not {_short(value)}"
+        return None
+    what, low, high, whole = _KINDS[kind]
+    if isinstance(value, dict):  # per code, e.g. {"63650": 10}: each value is of the kind
+        wrong = []
+        for k, v in value.items():
+            why = f"must be {what}, not a mapping" if isinstance(v, dict) else check_parameter(name, v)
+            if why:
+                wrong.append(f"{k}: {why}")
+        return "; ".join(wrong) if wrong else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (whole and not isinstance(value, int)):
+        return f"must be {what}, not {_short(value)}"
+    if value != value or (low is not None and value < low) or (high is not None and value > high):
+        return f"must be {what}, not {_short(value)}"
+    return None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # --- the library of policies --------------------------------------------------------
@@ -360,11 +400,15 @@ def _in_force(pf: PolicyFile, on: dt.date) -> bool:
 
 
 def policy_paths(directory: Path) -> list[Path]:
-    """The policy files of a directory: YAML files that declare ``kind: policy``."""
+    """The policy files of a directory: YAML files whose top-level ``kind`` is ``policy``.
+
+    Every file is parsed (wherever its ``kind:`` line is); one that is not valid YAML is an
+    error, not silently skipped: it may be a policy.
+    """
     found = []
     for path in sorted(directory.glob("*.yaml")):
-        head = path.read_text(encoding="utf-8")[:4000]
-        if re.search(r"^kind:\s*policy\s*$", head, re.M):
+        data, _node = read_yaml(path)
+        if isinstance(data, dict) and data.get("kind") == "policy":
             found.append(path)
     return found
 
@@ -378,8 +422,14 @@ def merge(base: Policy | None, pf: PolicyFile, path: str, node: yaml.Node | None
 
     where = dict(base.where) if base else {}
     params = dict(base.parameters) if base else {}
-    for k in pf.parameters:
+    clashes = []
+    for k, v in pf.parameters.items():
         where[f"parameters.{k}"] = at("parameters", k)
+        if k in params and _shape(params[k]) != _shape(v):  # the pack's line, not the baseline's
+            clashes.append(Problem(at("parameters", k), f"parameters.{k}: {_shape(v)} overrides "
+                                   f"{_shape(params[k])} {_short(params[k])} of the baseline"))
+    if clashes:
+        raise PolicyError(f"{path}: invalid policy", clashes)
     params.update(pf.parameters)
 
     criteria = dict(base.criteria) if base else {}
@@ -428,6 +478,20 @@ def merge(base: Policy | None, pf: PolicyFile, path: str, node: yaml.Node | None
         parameters=params, initial=initial, states=states, transitions=transitions,
         criteria=criteria, gates=gates, where=where, edits=edits, sources=sources, adopts=list(pf.adopts),
     )
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "a " + type(value).__name__
 
 
 def default_workflows_dir() -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +10,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from .case import STRICT, Region, Setting, Waveform, problems_from
-from .errors import Problem, RequestError
+from .errors import RequestError
+from .inputs import read_json
 
 
 class ServiceLine(BaseModel):
@@ -95,12 +95,5 @@ def parse_request(data: Any, source: str = "request") -> list[ServiceLine]:
 
 
 def load_request(path: str | Path) -> list[ServiceLine]:
-    """Read a request file (JSON) into its service lines."""
-    p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise RequestError(f"{p}: cannot read request file: {err.strerror}") from None
-    except json.JSONDecodeError as err:
-        raise RequestError(f"{p}: not JSON", [Problem(f"line {err.lineno} column {err.colno}", err.msg)]) from None
-    return parse_request(data, str(p))
+    """Read a request file (JSON, through the one reader with its limits) into its service lines."""
+    return parse_request(read_json(path, RequestError, "request"), str(path))

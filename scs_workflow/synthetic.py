@@ -22,11 +22,14 @@ import datetime as dt
 import json
 import random
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
 
 from .facts import MODALITY
+from .inputs import ServiceDate
+from .outputs import atomic_output, plain
 
 #: the stages a synthetic case is built to reach (the engine decides where it really is)
 STAGES: tuple[str, ...] = (
@@ -271,7 +274,7 @@ def write_jsonl(path: str, n: int, seed: int = 0, *, as_of: dt.date = DEFAULT_AS
     """Write *n* cases to *path*, one compact JSON object per line; return the event count."""
     events = 0
     dumps = json.JSONEncoder(separators=(",", ":")).encode
-    with open(path, "w", encoding="utf-8") as out:
+    with atomic_output(Path(path), "w") as out:  # a failed run leaves the old file (or none)
         for case in generate(n, seed, as_of=as_of):
             events += len(case["events"])
             out.write(dumps(case))
@@ -283,9 +286,10 @@ def write_jsonl(path: str, n: int, seed: int = 0, *, as_of: dt.date = DEFAULT_AS
 @click.argument("n", type=click.IntRange(min=0))
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="JSONL file to write.")
-@click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=DEFAULT_AS_OF.isoformat(), show_default=True,
+@click.option("--as-of", type=ServiceDate(), default=DEFAULT_AS_OF.isoformat(), show_default=True,
               help="The date of service the timelines lead up to.")
-def synth_command(n: int, seed: int, out_path: str, as_of: dt.datetime) -> None:
+def synth_command(n: int, seed: int, out_path: str, as_of: dt.date) -> None:
     """Write N synthetic cases (SYN-... ids, never real data) to a JSON Lines file."""
-    events = write_jsonl(out_path, n, seed, as_of=as_of.date())
-    click.echo(f"{n:,} synthetic cases, {events / max(n, 1):.1f} events per case on average -> {out_path}", err=True)
+    events = write_jsonl(out_path, n, seed, as_of=as_of)
+    click.echo(f"{n:,} synthetic cases, {events / max(n, 1):.1f} events per case on average "
+               f"-> {plain(out_path)}", err=True)

@@ -81,11 +81,19 @@ def months_between(start: dt.date, end: dt.date) -> int:
     span = relativedelta(end, start)
     months = span.years * 12 + span.months
     # relativedelta already answers the question; the loop guards the clamp at month ends
-    while add_months(start, months + 1) <= end:
+    while _reaches(start, months + 1, end):
         months += 1
-    while months > 0 and add_months(start, months) > end:
+    while months > 0 and not _reaches(start, months, end):
         months -= 1
     return months
+
+
+def _reaches(start: dt.date, months: int, end: dt.date) -> bool:
+    """``add_months(start, months) <= end``; past the last representable date it is not reached."""
+    try:
+        return add_months(start, months) <= end
+    except (OverflowError, ValueError):
+        return False
 
 
 def merge_blocks(blocks: Iterable[Block]) -> list[Block]:

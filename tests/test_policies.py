@@ -87,7 +87,7 @@ def test_yaml_off_and_no_stay_strings():
     data, _ = read_yaml(HERE / "minimal.yaml")
     assert data["initial"] == "intake"
     p = HERE.parent / "policies" / "minimal.yaml"
-    from scs_workflow.policy import _Loader
+    from scs_workflow.policy_yaml import _Loader
 
     assert yaml.load("a: off\nb: no\nc: true", Loader=_Loader) == {"a": "off", "b": "no", "c": True}
     assert p.exists()

@@ -21,6 +21,9 @@ from rich.table import Table
 
 from ..cli_extensions import line_options
 from ..errors import CaseError, Problem, StoreError
+from ..inputs import FIRST_DAY, LAST_DAY, check_case_size, read_json
+from ..outputs import atomic_output, plain
+from ..outputs import markup as m
 from .errors import AuditFailed
 
 if TYPE_CHECKING:
@@ -79,6 +82,7 @@ def _instant(text: str | None, book: ClockBook, what: str) -> dt.datetime | None
         when = dt.datetime.fromisoformat(text)
     except ValueError:
         raise click.BadParameter(f"{text!r} is not an ISO-8601 time, e.g. 2026-03-06T23:59", param_hint=what) from None
+    _in_range(when.date(), what)
     return when if when.tzinfo else when.replace(tzinfo=book.zone)
 
 
@@ -86,20 +90,27 @@ def _day(text: str | None, what: str) -> dt.date | None:
     if text is None:
         return None
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise click.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)", param_hint=what) from None
+    return _in_range(day, what)
+
+
+def _in_range(day: dt.date, what: str) -> dt.date:
+    """Dates and times given to the store lie in the date-of-service range (clocks add days to them)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise click.BadParameter(f"{day.isoformat()} is outside {FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}",
+                                 param_hint=what)
+    return day
 
 
 def _read_json(path: str, what: str) -> Any:
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as err:
-        raise CaseError(f"{path}: cannot read {what}: {err.strerror}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise CaseError(f"{path}: not JSON", [Problem(f"line {err.lineno} column {err.colno}", err.msg)]) from None
+    return read_json(path, CaseError, what)  # the one JSON reader: size, depth, UTF-8; "-" is stdin
+
+
+def _echo(text: str) -> None:
+    """Print a line made from data: control and bidi characters made visible."""
+    click.echo(plain(text))
 
 
 def _stamp(when: dt.datetime | None) -> str:
@@ -134,6 +145,7 @@ def case_new(case_id: str | None, case_file: Path | None, patient_ref: str | Non
         data = _read_json(str(case_file), "the case file")
         if not isinstance(data, dict):
             raise CaseError(f"{case_file}: a case file is a JSON object")
+        check_case_size(data, str(case_file))
         case_id = case_id or data.get("case_id")
         patient_ref, policy = patient_ref or data.get("patient_ref"), policy or data.get("policy")
         dx = data.get("diagnoses") or []
@@ -147,8 +159,8 @@ def case_new(case_id: str | None, case_file: Path | None, patient_ref: str | Non
     if events:
         results = store.append_many(case_id, [Incoming(e, by) for e in events])
         head = store.get(case_id)
-        click.echo(f"case {case_id}: {sum(r.created for r in results)} of {len(results)} event(s) recorded")
-    click.echo(f"case {case_id} at version {head.version}, pathway state {head.state or '-'}")
+        _echo(f"case {case_id}: {sum(r.created for r in results)} of {len(results)} event(s) recorded")
+    _echo(f"case {case_id} at version {head.version}, pathway state {head.state or '-'}")
 
 
 @case_group.command("add")
@@ -166,9 +178,9 @@ def case_add(case_id: str, event_file: str, expect_version: int | None, actor: s
     res = _store(db).append(case_id, event, by=_actor(actor, role, source), expected_version=expect_version)
     rec = res.record
     if res.created:
-        click.echo(f"case {case_id}: event {rec.event_id} recorded as seq {rec.seq}; version {res.version}")
+        _echo(f"case {case_id}: event {rec.event_id} recorded as seq {rec.seq}; version {res.version}")
     else:
-        click.echo(f"case {case_id}: event {rec.event_id} was already recorded as seq {rec.seq} "
+        _echo(f"case {case_id}: event {rec.event_id} was already recorded as seq {rec.seq} "
                    f"(by {rec.actor}, {_stamp(rec.recorded_at)}); nothing written; version {res.version}")
 
 
@@ -195,7 +207,7 @@ def case_rebuild(case_ids: tuple[str, ...], db: str | None) -> None:
     """Recompute the cached pathway state from the log (all cases without CASE_IDS)."""
     for case_id, before, after in _store(db).rebuild(case_ids or None):
         change = f"{before} -> {after}" if before != after else f"{after} (unchanged)"
-        click.echo(f"case {case_id}: {change}")
+        _echo(f"case {case_id}: {change}")
 
 
 @case_group.command("list")
@@ -206,7 +218,7 @@ def case_list(db: str | None) -> None:
     for col in ("case", "policy", "version", "state", "updated"):
         table.add_column(col)
     for c in _store(db).list_cases():
-        table.add_row(c.case_id, c.policy, str(c.version), c.state or "-", _stamp(c.updated_at))
+        table.add_row(m(c.case_id), m(c.policy), str(c.version), m(c.state or "-"), _stamp(c.updated_at))
     _console().print(table)
 
 
@@ -364,9 +376,9 @@ def audit_verify(case_ids: tuple[str, ...], as_json: bool, db: str | None) -> No
     else:
         for r in reports:
             status = "ok" if r.ok else "BROKEN"
-            click.echo(f"{r.kind} {r.id}: {status} ({r.records} records, head {r.head_hash[:12]})")
+            _echo(f"{r.kind} {r.id}: {status} ({r.records} records, head {r.head_hash[:12]})")
             for f in r.findings:
-                click.echo(f"  {f}")
+                _echo(f"  {f}")
     if bad:
         raise AuditFailed(f"{len(bad)} of {len(reports)} logs do not verify: "
                           + ", ".join(f"{r.kind} {r.id}" for r in bad))
@@ -387,7 +399,7 @@ def import_cmd(file: Path, batch_size: int, progress: bool | None, actor: str, r
     show = sys.stderr.isatty() if progress is None else progress
     src = source if source != "cli" else f"import:{file.name}"
     s = import_jsonl(_store(db), file, by=_actor(actor, role, src), batch_size=batch_size, progress=show)
-    click.echo(f"imported {file}: {s.lines} lines; cases {s.cases_created} new, {s.cases_existing} existing; "
+    _echo(f"imported {file}: {s.lines} lines; cases {s.cases_created} new, {s.cases_existing} existing; "
                f"events {s.events_created} new, {s.events_existing} already stored")
 
 
@@ -403,9 +415,9 @@ def export_cmd(case_ids: tuple[str, ...], out: Path | None, db: str | None) -> N
     if out is None:
         export_jsonl(store, sys.stdout, list(case_ids) or None)
         return
-    with out.open("w", encoding="utf-8") as fh:
+    with atomic_output(out, "w") as fh:  # a failed export leaves the old file (or none)
         n = export_jsonl(store, fh, list(case_ids) or None)
-    click.echo(f"exported {n} lines to {out}")
+    click.echo(f"exported {n} lines to {plain(out)}")
 
 
 def commands() -> list[click.Command]:

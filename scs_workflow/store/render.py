@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ..outputs import markup as m
 from .cases import CaseRecord, EventRecord
 from .chain import instant
 from .requests import LogEntry, RequestRecord
@@ -43,34 +44,34 @@ def case_json(head: CaseRecord, events: list[EventRecord], reqs: list[RequestRec
 
 
 def case_text(head: CaseRecord, events: list[EventRecord], reqs: list[RequestRecord], out: Console) -> None:
-    dx = ", ".join(d["code"] for d in head.diagnoses) or "-"
+    dx = ", ".join(str(d["code"]) for d in head.diagnoses) or "-"
     stale = "" if head.state_is_current else " [yellow](stale: run `case rebuild`)[/]"
     as_of = head.state_as_of.isoformat() if head.state_as_of else "-"
-    out.print(f"[bold]case {head.case_id}[/] · {head.patient_ref} · policy {head.policy} · diagnoses {dx}")
-    out.print(f"pathway state [bold]{head.state or '-'}[/] (as of {as_of}, {head.state_policy or '-'}){stale}")
-    out.print(f"version {head.version} · head {head.head_hash[:16]} · opened {_t(head.created_at)} "
-              f"by {head.created_by} ({head.created_role})")
+    out.print(f"[bold]case {m(head.case_id)}[/] · {m(head.patient_ref)} · policy {m(head.policy)} · diagnoses {m(dx)}")
+    out.print(f"pathway state [bold]{m(head.state or '-')}[/] (as of {as_of}, {m(head.state_policy or '-')}){stale}")
+    out.print(f"version {head.version} · head {m(head.head_hash[:16])} · opened {_t(head.created_at)} "
+              f"by {m(head.created_by)} ({m(head.created_role)})")
     table = Table(title="history")
     for col in ("seq", "event", "type", "date", "recorded", "by", "source"):
         table.add_column(col)
     for e in events:
-        table.add_row(str(e.seq), e.event_id, e.type, e.effective_date.isoformat(), _t(e.recorded_at),
-                      f"{e.actor} ({e.role})", e.source)
+        table.add_row(str(e.seq), m(e.event_id), m(e.type), e.effective_date.isoformat(), _t(e.recorded_at),
+                      m(f"{e.actor} ({e.role})"), m(e.source))
     out.print(table)
     if reqs:
         rt = Table(title="authorization requests")
         for col in ("request", "codes", "urgency", "received", "due", "status", "outcome", "recommended", "by"):
             rt.add_column(col)
         for r in reqs:
-            rt.add_row(r.request_id, _codes(r), r.urgency, _t(r.received_at), _t(r.due_at), r.status,
-                       r.outcome or "-", f"{r.rec_outcome or '-'} ({r.rec_policy or '-'})",
-                       f"{r.decided_by} ({r.decided_role})" if r.decided_by else "-")
+            rt.add_row(m(r.request_id), m(_codes(r)), m(r.urgency), _t(r.received_at), _t(r.due_at), m(r.status),
+                       m(r.outcome or "-"), m(f"{r.rec_outcome or '-'} ({r.rec_policy or '-'})"),
+                       m(f"{r.decided_by} ({r.decided_role})") if r.decided_by else "-")
         out.print(rt)
 
 
 def _codes(r: RequestRecord) -> str:
-    return " ".join(c["code"] + (f"x{c['units']}" if c["units"] != 1 else "") + (f":{c['use']}" if c.get("use") else "")
-                    for c in r.codes)
+    return " ".join(str(c["code"]) + (f"x{c['units']}" if c["units"] != 1 else "")
+                    + (f":{c['use']}" if c.get("use") else "") for c in r.codes)
 
 
 def request_json(r: RequestRecord, entries: list[LogEntry] | None = None) -> dict[str, Any]:
@@ -93,29 +94,29 @@ def request_json(r: RequestRecord, entries: list[LogEntry] | None = None) -> dic
 
 
 def request_text(r: RequestRecord, out: Console, entries: list[LogEntry] | None = None) -> None:
-    out.print(f"[bold]request {r.request_id}[/] on case {r.case_id} · {_codes(r)} · {r.urgency} · "
+    out.print(f"[bold]request {m(r.request_id)}[/] on case {m(r.case_id)} · {m(_codes(r))} · {m(r.urgency)} · "
               f"date of service {r.date_of_service.isoformat()}")
-    out.print(f"received {_t(r.received_at)} · due {_t(r.due_at)} ({', '.join(r.clocks)})")
-    out.print(f"recommendation [bold]{r.rec_outcome or '-'}[/] ({r.rec_policy or '-'})")
+    out.print(f"received {_t(r.received_at)} · due {_t(r.due_at)} ({m(', '.join(r.clocks))})")
+    out.print(f"recommendation [bold]{m(r.rec_outcome or '-')}[/] ({m(r.rec_policy or '-')})")
     if r.recommendation:
         for c in r.recommendation.get("codes", []):
             coding = c.get("coding") or []
             why = (c["reasons"][0] if c.get("reasons") else coding[0]["message"] if coding
                    else "every criterion met")
-            out.print(f"  {c['code']}: {c['outcome']} - {why}")
-    line = f"status [bold]{r.status}[/]"
+            out.print(f"  {m(c['code'])}: {m(c['outcome'])} - {m(why)}")
+    line = f"status [bold]{m(r.status)}[/]"
     if r.status == "pended":
         line += f" since {_t(r.pended_at)}"
     if r.status == "decided":
-        line += f": [bold]{r.outcome}[/] by {r.decided_by} ({r.decided_role}) at {_t(r.decided_at)}"
+        line += f": [bold]{m(r.outcome)}[/] by {m(r.decided_by)} ({m(r.decided_role)}) at {_t(r.decided_at)}"
     out.print(line)
     if r.rationale:
-        out.print(f"rationale: {r.rationale}")
+        out.print(f"rationale: {m(r.rationale)}")
     if r.auth_number:
-        out.print(f"authorization {r.auth_number} valid {r.valid_from} .. {r.valid_to} "
-                  f"(case event {r.authorization_event_id})")
+        out.print(f"authorization {m(r.auth_number)} valid {r.valid_from} .. {r.valid_to} "
+                  f"(case event {m(r.authorization_event_id)})")
     for e in entries or []:
-        out.print(f"  [dim]{e.seq} {e.action} {_t(e.recorded_at)} by {e.actor} ({e.role}) {e.hash[:12]}[/]")
+        out.print(f"  [dim]{e.seq} {m(e.action)} {_t(e.recorded_at)} by {m(e.actor)} ({m(e.role)}) {m(e.hash[:12])}[/]")
 
 
 def worklist_json(now: dt.datetime, opened: list[OpenItem], pended: list[PendedItem],
@@ -140,20 +141,20 @@ def worklist_text(now: dt.datetime, opened: list[OpenItem], pended: list[PendedI
     for i in opened:
         r = i.request
         when = f"[red]overdue {_span(i.due_in)}[/]" if i.overdue else f"in {_span(i.due_in)}"
-        t.add_row(r.request_id, r.case_id, r.urgency, r.status, _t(r.due_at), when)
+        t.add_row(m(r.request_id), m(r.case_id), m(r.urgency), m(r.status), _t(r.due_at), when)
     out.print(t)
     p = Table(title="pended requests by age")
     for col in ("request", "case", "pended since", "age"):
         p.add_column(col)
     for item in pended:
-        p.add_row(item.request.request_id, item.request.case_id, _t(item.request.pended_at), _span(item.age))
+        p.add_row(m(item.request.request_id), m(item.request.case_id), _t(item.request.pended_at), _span(item.age))
     out.print(p)
     s = Table(title="cases by pathway state")
     for col in ("state", "cases", "ids"):
         s.add_column(col)
     for state, found in states.items():
         ids = ", ".join(c.case_id for c in found[:8]) + (" ..." if len(found) > 8 else "")
-        s.add_row(state, str(len(found)), ids)
+        s.add_row(m(state), str(len(found)), m(ids))
     out.print(s)
 
 
@@ -170,7 +171,7 @@ def metrics_text(figures: dict[str, Figures], out: Console) -> None:
         return f"{x:.1f}" if x is not None else "-"
 
     for k, f in figures.items():
-        t.add_row(k, str(f.received), str(f.decided), f"{f.approved} ({pct(f.approval_rate)})",
+        t.add_row(m(k), str(f.received), str(f.decided), f"{f.approved} ({pct(f.approval_rate)})",
                   f"{f.denied} ({pct(f.denial_rate)})", f"{f.pended} ({pct(f.pend_rate)})", str(f.open),
                   f"{f.on_time} ({pct(f.on_time_rate)})", num(f.median_hours), num(f.p90_hours))
     out.print(t)

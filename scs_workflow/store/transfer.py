@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import CaseError, Problem, ScsWorkflowError, StoreError
+from ..inputs import Limits, check_case_size, parse_json
 from .cases import Actor, CaseStore, Incoming
 from .chain import instant
 
@@ -172,9 +173,9 @@ def export_jsonl(store: CaseStore, out: IO[str], case_ids: list[str] | None = No
     return count
 
 
-def _open(path: Path) -> Iterator[str]:
+def _open(path: Path) -> Iterator[bytes]:
     try:
-        with path.open(encoding="utf-8") as fh:
+        with path.open("rb") as fh:
             for raw in fh:
                 if raw.strip():
                     yield raw
@@ -183,18 +184,18 @@ def _open(path: Path) -> Iterator[str]:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    limits = Limits.from_env()
     n = 0
     try:
-        with path.open(encoding="utf-8") as fh:
+        with path.open("rb") as fh:
             for n, raw in enumerate(fh, start=1):
                 if not raw.strip():
                     continue
-                try:
-                    data = json.loads(raw)
-                except json.JSONDecodeError as err:
-                    raise CaseError(f"{path}:{n}: not JSON", [Problem(f"column {err.colno}", err.msg)]) from None
+                data = parse_json(raw, f"{path}:{n}", limits=limits)
                 if not isinstance(data, dict):
                     raise CaseError(f"{path}:{n}: not a JSON object", [Problem("$", "each line is one JSON object")])
+                if data.get("kind") == "case":
+                    check_case_size(data, f"{path}:{n}", limits=limits)
                 yield n, data
     except OSError as err:
         raise CaseError(f"{path}: cannot read: {err.strerror}") from None
