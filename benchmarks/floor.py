@@ -11,7 +11,9 @@ the replay rules of :mod:`scs_workflow.pathway` (milestones are judged before an
 every procedure, after every event a milestone reads, and as of the date of service; a
 trial placed before its milestones were documented is taken on credit, a trial outcome
 without its figures is held, a rejected event is read by no fact, records of one date
-that disagree are insufficient, the latest trial outcome counts).
+that disagree are insufficient, the latest trial outcome counts), and the criteria as the policy
+words them (NCD 160.7 (b): each of four modalities addressed; exact ICD-10 codes; a documented
+indication for a generator replacement; the programming level of the session on the date of service).
 ``tests/bench/test_bench_floor.py`` checks it against the engine on the synthetic
 Medicare mix, so a policy change that the floor does not follow fails a test.
 """
@@ -486,6 +488,8 @@ def decide_floor(
     effective = _latest([(s.date, s.therapy_effective) for s in statuses if s.therapy_effective is not None])
     active = [code for code, d in dx_latest.items() if getattr(d, "status", "active") == "active"]
     dx = any(code in DX_CODES for code in active) if active else None  # no diagnosis on file: unknown
+    # as the engine's device_indications fact does today: the last status record since the last procedure,
+    # in file order within a date (records of one date that disagree are NOT insufficient there: see the report)
     recent = [s for s in statuses if s.date >= device_done]
     indicated = any(ev.date >= device_done for ev in indications) or bool(
         recent and (recent[-1].status in ("malfunction", "end_of_life") or recent[-1].therapy_effective is False))
