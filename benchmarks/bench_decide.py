@@ -1,6 +1,7 @@
 """Decision latency: one ``Engine.decide`` on a ~20-event Medicare case, against two baselines.
 
-    python benchmarks/bench_decide.py [--n 3000] [--seed 11] [--codes 63650,63685] [--repeats 7]
+    python benchmarks/bench_decide.py [--n 3000] [--seed 11] [--codes 63650,63685] [--place-of-service asc]
+                                      [--repeats 7]
 
 - **floor**: ``benchmarks/floor.py``, the same Medicare rules hand-written in plain Python
   (same input, same state/outcomes/failing criteria; no explanation, no pydantic output);
@@ -58,10 +59,13 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=3000, help="synthetic cases to draw (about half are Medicare)")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--codes", default="63650,63685")
+    ap.add_argument("--place-of-service", default="asc", choices=("office", "asc", "hopd", "inpatient", "none"),
+                    help="the lines' place of service (none: unstated, so permanent implants pend for it)")
     ap.add_argument("--repeats", type=int, default=7)
     args = ap.parse_args()
 
-    lines = [ServiceLine(code=c) for c in args.codes.split(",")]
+    pos = None if args.place_of_service == "none" else args.place_of_service
+    lines = [ServiceLine(code=c, place_of_service=pos) for c in args.codes.split(",")]
     cases = synthetic_cases(args.n, args.seed, policy="medicare")
     single = next(c for c in cases if len(c.events) == 20)
     engine, naive = Engine(), NaiveEngine()
@@ -76,7 +80,8 @@ def main() -> None:
     fast_off = sum(summary(engine.decide(c, lines, DATE)) != _short(engine.outcomes(c, lines, DATE)) for c in cases)
     naive_off = sum(summary(engine.decide(c, lines, DATE)) != summary(naive.decide(c, lines, DATE)) for c in cases)
     events = sum(len(c.events) for c in cases) / len(cases)
-    print(f"{len(cases)} Medicare cases, {events:.1f} events on average; codes {args.codes}; date {DATE}")
+    print(f"{len(cases)} Medicare cases, {events:.1f} events on average; codes {args.codes} "
+          f"(place of service {args.place_of_service}); date {DATE}")
     print(f"disagreements with the engine (state, outcome, failing criteria): floor {floor_off}, naive {naive_off}, "
           f"outcomes {fast_off}")
 

@@ -11,7 +11,9 @@ the replay rules of :mod:`scs_workflow.pathway` (milestones are judged before an
 every procedure, after every event a milestone reads, and as of the date of service; a
 trial placed before its milestones were documented is taken on credit, a trial outcome
 without its figures is held, a rejected event is read by no fact, records of one date
-that disagree are insufficient, the latest trial outcome counts).
+that disagree are insufficient, the latest trial outcome counts), and the criteria as the policy
+words them (NCD 160.7 (b): each of four modalities addressed; exact ICD-10 codes; a documented
+indication for a generator replacement; the programming level of the session on the date of service).
 ``tests/bench/test_bench_floor.py`` checks it against the engine on the synthetic
 Medicare mix, so a policy change that the floor does not follow fails a test.
 """
@@ -30,8 +32,23 @@ MET, NOT_MET, INSUFFICIENT = "met", "not_met", "insufficient"
 
 # --- the policy, written out --------------------------------------------------------------
 
-DX_PREFIXES = ("M96.1", "G90.5", "G56.4", "G57.7", "M54.1", "M51.1", "M50.1", "E10.4", "E11.4", "E13.4",
-               "G03.9", "G54.6", "B02.2", "G54.0", "G54.1")
+DX_CODES = frozenset({
+    "M96.1", "G90.50", "G90.511", "G90.512", "G90.513", "G90.519", "G90.521", "G90.522", "G90.523", "G90.529",
+    "G90.59", "G56.40", "G56.41", "G56.42", "G56.43", "G57.70", "G57.71", "G57.72", "G57.73",
+    "M54.10", "M54.11", "M54.12", "M54.13", "M54.14", "M54.15", "M54.16", "M54.17", "M54.18",
+    "M51.14", "M51.15", "M51.16", "M51.17", "M50.10", "M50.11", "M50.120", "M50.121", "M50.122", "M50.123",
+    "M50.13", "E10.42", "E11.42", "E13.42", "G03.9", "G54.6", "B02.23", "B02.29", "G54.0", "G54.1"})
+# NCD 160.7 (b): each of the four modalities tried and unsatisfactory, or judged unsuitable or contraindicated
+MODALITIES = frozenset({"pharmacological", "physical", "psychological", "surgical"})
+MODALITY = {"medication": "pharmacological", "injection": "pharmacological", "physical_therapy": "physical",
+            "home_exercise": "physical", "chiropractic": "physical", "acupuncture": "physical",
+            "psychological_therapy": "psychological", "spine_surgery": "surgical", "other": "other"}
+ADDRESSED = frozenset({"failed", "partial_relief", "contraindicated", "unsuitable"})
+SIMPLE_MAX = 3  # 95971: 1-3 parameters adjusted; 95972: more
+# revision, removal, replacement: indications documented since the last procedure on the system
+DEVICE_PROCEDURES = frozenset({"lead_implant", "generator_implant", "generator_replacement", "integrated_implant",
+                               "lead_revision", "existing_system"})
+ATTESTED_INDICATIONS = frozenset({"patient_requests_removal", "mri_needed"})
 PSYCH_ROLES = frozenset({"psychiatrist", "psychologist", "clinical_social_worker", "npp_supervised"})
 MAX_LEADS, MAX_CONTACTS, MAX_TRIALS_PER_REGION, MAX_TRIAL_UNITS = 2, 16, 2, 4
 RELIEF_PCT, ANALGESIC_PCT, PROGRAMMING_DAYS, FIRST_MONTH_DAYS = 50, 50, 30, 30
@@ -79,7 +96,6 @@ _TRIAL = ("chronic_intractable_pain_dx", "late_resort", "conservative_care", "ps
           "no_active_substance_abuse", "patient_education")
 _REPEAT = ("chronic_intractable_pain_dx", "late_resort", "psych_eval", "physical_eval", "facility",
            "no_active_substance_abuse", "patient_education", "repeat_trial_justified")
-_PROGRAMMING: tuple[str, ...] = ()
 # code -> [(use, states, criteria)], in the policy's order
 GATES: dict[str, list[tuple[str, frozenset[str], tuple[str, ...]]]] = {
     "63650": [("trial", frozenset({"candidate", "trial_technical_failure"}), _TRIAL),
@@ -89,11 +105,12 @@ GATES: dict[str, list[tuple[str, frozenset[str], tuple[str, ...]]]] = {
     "63685": [("initial", frozenset({"trial_succeeded", "leads_implanted"}), (
                   "chronic_intractable_pain_dx", "trial_precedes_permanent", "trial_relief")),
               ("replacement", frozenset({"system_implanted", "in_follow_up"}), (
-                  "replacement_reason", "system_was_working", "conventional_generator_in_place")),
+                  "replacement_reason", "system_was_working", "conventional_generator_in_place",
+                  "device_indication")),
               ("reinsertion", frozenset({"generator_removed"}), ())],
-    "95970": [("analysis", frozenset({"system_implanted", "in_follow_up"}), _PROGRAMMING)],
-    "95971": [("analysis", frozenset({"system_implanted", "in_follow_up"}), _PROGRAMMING)],
-    "95972": [("analysis", frozenset({"system_implanted", "in_follow_up"}), _PROGRAMMING)],
+    "95970": [("analysis", frozenset({"system_implanted", "in_follow_up"}), ("analysis_without_programming",))],
+    "95971": [("analysis", frozenset({"system_implanted", "in_follow_up"}), ("simple_programming",))],
+    "95972": [("analysis", frozenset({"system_implanted", "in_follow_up"}), ("complex_programming",))],
 }
 CODES = tuple(GATES)
 _GENERATORS = ("generator_implant", "generator_replacement", "integrated_implant", "existing_system")
@@ -271,7 +288,7 @@ class _Walked(tuple[str, frozenset[str], _Held, tuple[str, ...]]):
 
 def _replay(events: list[Any], day: dt.date) -> _Walked:
     state = "intake"
-    care: bool | None = None
+    care: set[str] = set()  # the NCD 160.7 (b) modalities addressed so far
     exam = False
     psych_cleared, psych_role, extenuating = _Latest(), _Latest(), _Latest()
     placements: list[Any] = []
@@ -283,7 +300,8 @@ def _replay(events: list[Any], day: dt.date) -> _Walked:
     i, n = 0, len(events)
 
     def milestones() -> dict[str, str]:
-        return {"conservative_care": MET if care else INSUFFICIENT, "psych_eval": _psych(psych_cleared, psych_role),
+        return {"conservative_care": MET if care >= MODALITIES else INSUFFICIENT,
+                "psych_eval": _psych(psych_cleared, psych_role),
                 "physical_eval": MET if exam else INSUFFICIENT}
 
     def settle(state: str) -> str:
@@ -301,9 +319,11 @@ def _replay(events: list[Any], day: dt.date) -> _Walked:
             ev = events[j]
             kind = ev.type
             if kind == "conservative_therapy":
-                care = care or ev.outcome in ("failed", "partial_relief", "contraindicated")
+                if ev.outcome in ADDRESSED:
+                    care.add(MODALITY[ev.kind])
             elif kind == "prior_procedure":
-                care = care or ev.kind == "spine_surgery"
+                if ev.kind == "spine_surgery":
+                    care.add("surgical")
             elif kind == "psych_eval":
                 psych_cleared.add(today, ev.cleared)
                 psych_role.add(today, ev.evaluator_role)
@@ -398,7 +418,11 @@ def decide_floor(
     lines = [c if isinstance(c, ServiceLine) else ServiceLine(code=c) for c in codes]
 
     att: dict[str, _Latest] = {}
-    care = False
+    care: set[str] = set()
+    dx_latest: dict[str, Any] = {d.code: d for d in case.diagnoses}  # the latest word on a code wins
+    device_done = dt.date.min  # the last procedure on the system dealt with the indications before it
+    indications: list[Any] = []  # complications and attestations: judged against device_done at the end
+    sessions: list[int] = []  # parameters adjusted at programming sessions on the date of service
     psych_cleared, psych_role, substance = _Latest(), _Latest(), _Latest()
     last_programming = generator_day = system = None
     system_key: tuple[Any, ...] | None = None
@@ -414,17 +438,27 @@ def decide_floor(
         kind = ev.type
         if ev.date == day and ev.procedure:
             today.append(ev)
+            if kind == "programming" and ev.parameters_changed is not None:
+                sessions.append(ev.parameters_changed)
             continue
         if ev.id in rejected:
             continue  # an event the pathway rejected is not read
+        if kind in DEVICE_PROCEDURES:
+            device_done = ev.date
+        elif kind == "complication" or (kind == "attestation" and ev.kind in ATTESTED_INDICATIONS and ev.value):
+            indications.append(ev)
+        elif kind == "diagnosis":
+            dx_latest[ev.code] = ev
         if kind in ("generator_implant", "integrated_implant", "generator_replacement", "existing_system"):
             grace_from = ev.date
         if kind == "attestation":
             att.setdefault(ev.kind, _Latest()).add(ev.date, ev.value)
         elif kind == "conservative_therapy":
-            care = care or ev.outcome in ("failed", "partial_relief", "contraindicated")
+            if ev.outcome in ADDRESSED:
+                care.add(MODALITY[ev.kind])
         elif kind == "prior_procedure":
-            care = care or ev.kind == "spine_surgery"
+            if ev.kind == "spine_surgery":
+                care.add("surgical")
         elif kind == "psych_eval":
             psych_cleared.add(ev.date, ev.cleared)
             psych_role.add(ev.date, ev.evaluator_role)
@@ -452,7 +486,14 @@ def decide_floor(
     since = generator_day or dt.date.min
     problem = _latest([(s.date, s.status) for s in statuses if s.date >= since])
     effective = _latest([(s.date, s.therapy_effective) for s in statuses if s.therapy_effective is not None])
-    dx = any(d.code.startswith(DX_PREFIXES) for d in case.diagnoses) if case.diagnoses else None
+    active = [code for code, d in dx_latest.items() if getattr(d, "status", "active") == "active"]
+    dx = any(code in DX_CODES for code in active) if active else None  # no diagnosis on file: unknown
+    # as the engine's device_indications fact does today: the last status record since the last procedure,
+    # in file order within a date (records of one date that disagree are NOT insufficient there: see the report)
+    recent = [s for s in statuses if s.date >= device_done]
+    indicated = any(ev.date >= device_done for ev in indications) or bool(
+        recent and (recent[-1].status in ("malfunction", "end_of_life") or recent[-1].therapy_effective is False))
+    changed = max(sessions) if sessions else None
 
     uses = [CHOICE[(ln.code, state)][0] for ln in lines]
     coding = _coding(lines, uses, day, placements, outcomes, last_programming, grace_from, today)
@@ -478,7 +519,7 @@ def decide_floor(
                         "repeat_trial_justified": "extenuating_circumstances"}[cid]
                 st = _tri(att[kind].value if kind in att else None)
             elif cid == "conservative_care":
-                st = MET if care else INSUFFICIENT
+                st = MET if care >= MODALITIES else INSUFFICIENT
             elif cid == "psych_eval":
                 st = _psych(psych_cleared, psych_role)
             elif cid == "physical_eval":
@@ -498,6 +539,14 @@ def decide_floor(
                 st = _tri(effective)
             elif cid == "conventional_generator_in_place":
                 st = INSUFFICIENT if system is None else (MET if system == "conventional" else NOT_MET)
+            elif cid == "device_indication":
+                st = MET if indicated else INSUFFICIENT
+            elif cid == "analysis_without_programming":
+                st = INSUFFICIENT if changed is None else (MET if changed == 0 else NOT_MET)
+            elif cid == "simple_programming":
+                st = INSUFFICIENT if changed is None else (MET if 1 <= changed <= SIMPLE_MAX else NOT_MET)
+            elif cid == "complex_programming":
+                st = INSUFFICIENT if changed is None else (MET if changed > SIMPLE_MAX else NOT_MET)
             else:  # pragma: no cover - a criterion the floor was not written for
                 raise NotImplementedError(cid)
             if st != MET:

@@ -51,17 +51,20 @@ _DEFECTS = ("psych_not_cleared", "active_substance", "no_late_resort", "pacemake
 _DEFECT_RATE = 0.22
 _FUTURE_RATE = 0.03  # a later pain score dated after the date of service
 _SAME_DAY_RATE = 0.02  # the procedure under review recorded on the date of service
+_SESSION_ON_SERVICE_DAY_RATE = 0.4  # follow-up: the programming session under review is recorded (CPT level)
 
 
 class _Builder:
     """Collects one case's events with day offsets; dates are fixed at the end."""
 
-    __slots__ = ("day", "events", "rng")
+    __slots__ = ("day", "events", "on_service_day", "rng")
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.events: list[dict[str, Any]] = []
         self.day = 0
+        self.on_service_day: list[tuple[str, dict[str, Any]]] = []
+        """Events recorded on the date of service itself (the service under review), dated in ``_finish``."""
 
     def add(self, event_type: str, day: int, /, **fields: Any) -> dict[str, Any]:
         ev = {"id": f"e{len(self.events) + 1}", "type": event_type, "date": day, **fields}
@@ -167,6 +170,11 @@ def _case(index: int, seed: int, as_of: dt.date) -> dict[str, Any]:
     if level <= 8:
         return _finish(b, index, seed, pack, as_of, rng)
     _follow_up(b, stage)
+    # the session under review, with the parameters it adjusted (what 95970/95971/95972 read): drawn from
+    # a stream of its own, so the rest of the case is the same with or without it
+    extra = random.Random(f"{seed}:{index}:session")
+    if stage == "in_follow_up" and extra.random() < _SESSION_ON_SERVICE_DAY_RATE:
+        b.on_service_day.append(("programming", {"parameters_changed": extra.randint(0, 6)}))
     return _finish(b, index, seed, pack, as_of, rng)
 
 
@@ -228,6 +236,9 @@ def _finish(b: _Builder, index: int, seed: int, pack: str, as_of: dt.date, rng: 
 
     def day(offset: int) -> str:
         return dt.date.fromordinal(origin + offset).isoformat()
+
+    for event_type, fields in b.on_service_day:
+        b.add(event_type, as_of.toordinal() - origin, **fields)
 
     for ev in b.events:
         ev["date"] = day(ev["date"])
