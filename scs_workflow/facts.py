@@ -639,19 +639,21 @@ def _device_indications(f: Facts) -> Evidence:
     for ev in f.events("complication"):
         if ev.date >= since:
             found.setdefault("infection" if ev.kind == "infection" else "complication", []).append(ev.id)
-    status = [s for s in f.events("generator_status") if s.date >= since]
-    if status:
-        last = status[-1]
-        if last.status in ("malfunction", "end_of_life"):
-            found.setdefault("malfunction" if last.status == "malfunction" else "end_of_battery_life",
-                             []).append(last.id)
-        if last.therapy_effective is False:
-            found.setdefault("loss_of_effect", []).append(last.id)
+    # the generator's latest status: records of that date that disagree are unknown, never file order
+    latest = _latest([s for s in f.events("generator_status") if s.date >= since],
+                     lambda s: (s.status, s.therapy_effective))
+    if latest.value is not None and not isinstance(latest.value, Contradiction):
+        status, effective = latest.value
+        if status in ("malfunction", "end_of_life"):
+            found.setdefault("malfunction" if status == "malfunction" else "end_of_battery_life",
+                             []).extend(latest.events)
+        if effective is False:
+            found.setdefault("loss_of_effect", []).extend(latest.events)
     for ev in f.events("attestation"):
         if ev.kind in _ATTESTED_INDICATION and ev.date >= since and ev.value:
             found.setdefault(_ATTESTED_INDICATION[ev.kind], []).append(ev.id)
     if not found:
-        return Evidence(None)
+        return latest if isinstance(latest.value, Contradiction) else Evidence(None)
     return Evidence(sorted(found), tuple(i for ids in found.values() for i in ids))
 
 

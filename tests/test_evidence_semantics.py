@@ -342,3 +342,16 @@ def test_an_implant_after_a_trial_outcome_without_figures_stays_in_the_pathway_a
     d = decide_one(p.case(), "95972", DOS)
     assert d.outcome.value == "pend" and "trial outcome with baseline and trial analgesic use (MME)" in \
         d.missing_documents
+
+
+@pytest.mark.parametrize("first", ["working", "malfunction"])
+def test_contradictory_generator_status_pends_the_revision_whatever_the_file_order(decide_one, first):
+    """Found by the floor's port: a working and a malfunction record on one date decided 63688 by file order."""
+    second = "malfunction" if first == "working" else "working"
+    p = Patient().fbss().event("existing_system", D(2024, 1, 10))
+    p.event("generator_status", D(2026, 5, 1), status=first, therapy_effective=True)
+    p.event("generator_status", D(2026, 5, 1), status=second, therapy_effective=True)
+    d = decide_one(p.case(), "63688", D(2026, 6, 1))
+    assert d.outcome.value == "pend"
+    crit = next(c for c in d.criteria if c.id == "device_indication")
+    assert crit.status.value == "insufficient" and "contradictory records" in crit.message
