@@ -94,7 +94,7 @@ def test_the_python_example_of_the_docs_runs(capsys):
 def test_the_docstring_examples_run():
     import doctest
 
-    import scs_workflow.claims
+    import scs_workflow.claims.claim
 
-    result = doctest.testmod(scs_workflow.claims)
+    result = doctest.testmod(scs_workflow.claims.claim)
     assert result.attempted > 0 and result.failed == 0

@@ -8,11 +8,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from ..outputs import markup as m
-from .cases import CaseRecord, EventRecord
-from .chain import instant
-from .requests import LogEntry, RequestRecord
-from .worklist import Figures, OpenItem, PendedItem
+from ..store.cases import CaseRecord, EventRecord
+from ..store.chain import instant
+from ..store.requests import LogEntry, RequestRecord
+from ..store.worklist import Figures, OpenItem, PendedItem
+from .outputs import markup as m
 
 
 def _t(when: dt.datetime | None) -> str:

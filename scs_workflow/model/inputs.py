@@ -29,9 +29,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import click
+from typing import Any
 
 from .errors import CaseError, ClaimError, Problem, RequestError
 
@@ -134,30 +132,6 @@ def check_date_of_service(day: dt.date) -> dt.date:
         raise RequestError(f"date of service {day.isoformat()} is outside {FIRST_DAY.isoformat()} .. "
                            f"{LAST_DAY.isoformat()}")
     return day
-
-
-if TYPE_CHECKING:  # click >= 8.2 makes ParamType generic; 8.1 does not
-    _DateParam = click.ParamType[dt.date, Any]
-else:
-    _DateParam = click.ParamType
-
-
-class ServiceDate(_DateParam):
-    """A ``YYYY-MM-DD`` option in the date-of-service range; click reports a bad one (exit 2)."""
-
-    name = "YYYY-MM-DD"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
-        if isinstance(value, dt.date):
-            day = value
-        else:
-            try:
-                day = dt.date.fromisoformat(str(value))
-            except ValueError:
-                self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
-        if not FIRST_DAY <= day <= LAST_DAY:
-            self.fail(f"{day.isoformat()} is outside {FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}", param, ctx)
-        return day
 
 
 # --- where it went wrong ------------------------------------------------------------------------

@@ -39,8 +39,8 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from .case import Setting
-from .errors import PolicyError, Problem
+from ..model.case import Setting
+from ..model.errors import PolicyError, Problem
 
 Confidence = Literal["S", "S2", "M", "D"]
 Action = Literal["correct_claim", "request_authorization_update", "resubmit_authorization", "send_documentation"]
@@ -379,7 +379,7 @@ class NeedsProcedure(_Edit):
         return list(self.with_events)
 
 
-# --- authorizations (checked in reconcile.py) -----------------------------------------
+# --- authorizations (checked in engine/reconcile.py) -------------------------------------
 
 
 class AuthorizationRequired(_Edit):

@@ -18,11 +18,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from . import __version__
-from .case import case_schema, load_case
-from .cli_extensions import line_options
-from .decision import Decision, Engine, Outcome
-from .errors import (
+from ..engine.decision import Decision, Outcome
+from ..engine.pathway import mermaid
+from ..model.case import case_schema, load_case
+from ..model.errors import (
     CaseError,
     ClaimError,
     ConcurrencyConflict,
@@ -31,12 +30,12 @@ from .errors import (
     ScsWorkflowError,
     UnknownCode,
 )
-from .inputs import ServiceDate
+from ..model.service import load_request
+from ..policy import PolicyLibrary, default_workflows_dir, parse_policy_file, policy_paths
+from ..version import __version__
+from .common import ServiceDate, Settings, line_options, parse_code, pass_settings
 from .outputs import atomic_output, plain
 from .outputs import markup as m
-from .pathway import mermaid
-from .policy import PolicyLibrary, default_workflows_dir, parse_policy_file, policy_paths
-from .service import ServiceLine, load_request
 
 INPUT_ERRORS = (PolicyError, CaseError, ClaimError, UnknownCode, RequestError)
 
@@ -66,22 +65,6 @@ class _Group(click.Group):
             ctx.exit(exit_code_for(err))
 
 
-class Settings:
-    def __init__(self, workflows: Path | None) -> None:
-        self.workflows = workflows
-        self._engine: Engine | None = None
-
-    @property
-    def engine(self) -> Engine:
-        if self._engine is None:
-            lib = PolicyLibrary.from_dir(self.workflows) if self.workflows else None
-            self._engine = Engine(library=lib)
-        return self._engine
-
-
-pass_settings = click.make_pass_decorator(Settings)
-
-
 @click.group(cls=_Group)
 @click.option("--workflows", type=click.Path(path_type=Path, file_okay=False, exists=True),
               envvar="SCS_WORKFLOWS_DIR", help="Policy directory (default: the shipped workflows/).")
@@ -90,15 +73,6 @@ pass_settings = click.make_pass_decorator(Settings)
 def main(ctx: click.Context, workflows: Path | None) -> None:
     """Medical-necessity decisions for spinal cord stimulation, explained and cited."""
     ctx.obj = Settings(workflows)
-
-
-def parse_code(text: str, waveform: str | None = None, **facts: Any) -> ServiceLine:
-    """``63650``, ``63650x2`` (two units) or ``63650x2:permanent`` (and what it is for), with the line's facts
-    (``place_of_service``, ``contacts``, ``region``...) that are not None."""
-    try:
-        return ServiceLine.parse(text, waveform=waveform, **{k: v for k, v in facts.items() if v is not None})
-    except RequestError as err:
-        raise click.BadParameter(str(err)) from None
 
 
 @main.command()
@@ -230,9 +204,3 @@ def diagram(settings: Settings, policy: str, out: Path | None) -> None:
             fh.write(text)
     else:
         sys.stdout.write(text)
-
-
-# Commands of the sub-systems register themselves here.
-from .cli_extensions import register  # noqa: E402
-
-register(main)

@@ -29,16 +29,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import __version__
-from .case import STRICT, Case, Date, Setting, problems_from, read_json
-from .coding import FOLLOWING
-from .decision import CHECKS, CodeDecision, Engine, Outcome, default_engine, worst
-from .errors import ClaimError, Problem
-from .facts import CaseView
-from .findings import ClaimContext, Finding, run_edits
-from .policy import Policy
-from .reconcile import CHECKS as RECONCILE_CHECKS
-from .service import ServiceLine
+from ..engine.coding import FOLLOWING
+from ..engine.decision import CHECKS, CodeDecision, Engine, Outcome, default_engine, worst
+from ..engine.findings import ClaimContext, Finding, run_edits
+from ..engine.reconcile import CHECKS as RECONCILE_CHECKS
+from ..model.case import STRICT, Case, Date, Setting, problems_from, read_json
+from ..model.errors import ClaimError, Problem
+from ..model.facts import CaseView
+from ..model.service import ServiceLine
+from ..policy import Policy
+from ..version import __version__
 
 
 class Claim(BaseModel):

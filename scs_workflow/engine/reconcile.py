@@ -24,10 +24,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .case import Authorization
-from .edits import AuthorizationMatch, AuthorizationNumberFormat, AuthorizationRequired, AuthorizationValidity
+from ..model.case import Authorization
+from ..model.windows import valid_through as _valid_through
+from ..policy.edits import AuthorizationMatch, AuthorizationNumberFormat, AuthorizationRequired, AuthorizationValidity
 from .findings import ClaimContext, Hit, finding
-from .windows import valid_through as _valid_through
 
 
 def _codes(auth: Authorization) -> dict[str, int]:

@@ -34,15 +34,15 @@ from typing import IO, Any
 import click
 from pydantic import ValidationError
 
-from .case import Case, problems_from
-from .cli_extensions import line_options
-from .criteria import Status
-from .decision import Decision, Engine
-from .errors import CaseError, ScsWorkflowError
-from .inputs import Limits, ServiceDate, check_case_size, parse_json
+from ..engine.decision import Decision, Engine
+from ..model.case import Case, problems_from
+from ..model.errors import CaseError, ScsWorkflowError
+from ..model.inputs import Limits, check_case_size, parse_json
+from ..model.service import ServiceLine
+from ..policy import PolicyLibrary
+from ..policy.criteria import Status
+from .common import ServiceDate, Settings, line_options, parse_code
 from .outputs import atomic_output, plain
-from .policy import PolicyLibrary
-from .service import ServiceLine
 
 DEFAULT_CHUNK = 2000
 _FAILING = (Status.NOT_MET, Status.INSUFFICIENT)
@@ -341,7 +341,6 @@ def batch_command(ctx: click.Context, cases_file: Path, codes: tuple[str, ...], 
     A bad line does not stop the batch: its output line is {"line": N, "error": ...}
     and the exit status is 2 (1 if the engine itself failed on a case).
     """
-    from .cli import Settings, parse_code  # late: cli imports this module while it starts
 
     settings = ctx.find_object(Settings)
     day = date_ or dt.datetime.now(dt.UTC).date()

@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .case import Authorization, Case
-from .edits import ACTION_TEXT, Action, Confidence, Num, Stage
-from .facts import CaseView
-from .service import ServiceLine
+from ..model.case import Authorization, Case
+from ..model.facts import CaseView
+from ..model.service import ServiceLine
+from ..policy.edits import ACTION_TEXT, Action, Confidence, Num, Stage
 
 if TYPE_CHECKING:
-    from .codes import CodeCatalog, CodeInfo
-    from .decision import Outcome
-    from .policy import Policy
+    from ..policy import Policy
+    from ..policy.codes import CodeCatalog, CodeInfo
+    from .outcome import Outcome
 
 
 class Finding(BaseModel):
@@ -84,7 +84,7 @@ class ClaimContext:
     outcomes: list[Outcome] | None = None
 
     def code_catalog(self) -> CodeCatalog:
-        from .codes import default_catalog
+        from ..policy.codes import default_catalog
 
         return self.catalog or default_catalog()
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .errors import PolicyError, Problem
+from ..model.errors import PolicyError, Problem
 
 #: deepest nesting of a policy YAML, and most nodes it may hold once aliases are expanded
 MAX_YAML_DEPTH = 64

@@ -9,7 +9,7 @@ the three payer packs, and some cases with a gap or a defect (a psychological
 evaluation that did not clear, active substance use, a missing attestation, a short
 trial...), so decisions come out approve, pend and deny.
 
->>> from scs_workflow.synthetic import generate
+>>> from scs_workflow.testing.synthetic import generate
 >>> [c["case_id"] for c in generate(2, seed=7)]
 ['SYN-7-0000000', 'SYN-7-0000001']
 >>> list(generate(1, seed=7)) == list(generate(1, seed=7))
@@ -19,17 +19,11 @@ True
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import click
-
-from .facts import MODALITY
-from .inputs import ServiceDate
-from .outputs import atomic_output, plain
+from ..model.facts import MODALITY
 
 #: the stages a synthetic case is built to reach (the engine decides where it really is)
 STAGES: tuple[str, ...] = (
@@ -268,28 +262,3 @@ def stage_of(index: int, seed: int) -> tuple[str, str]:
     """The (stage, pack) case *index* of the *seed* series was built for (what the mixture aims at)."""
     rng = random.Random(seed * 4_294_967_296 + index)
     return rng.choices(STAGES, _STAGE_WEIGHTS)[0], rng.choices(PACKS, _PACK_WEIGHTS)[0]
-
-
-def write_jsonl(path: str, n: int, seed: int = 0, *, as_of: dt.date = DEFAULT_AS_OF) -> int:
-    """Write *n* cases to *path*, one compact JSON object per line; return the event count."""
-    events = 0
-    dumps = json.JSONEncoder(separators=(",", ":")).encode
-    with atomic_output(Path(path), "w") as out:  # a failed run leaves the old file (or none)
-        for case in generate(n, seed, as_of=as_of):
-            events += len(case["events"])
-            out.write(dumps(case))
-            out.write("\n")
-    return events
-
-
-@click.command("synth")
-@click.argument("n", type=click.IntRange(min=0))
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="JSONL file to write.")
-@click.option("--as-of", type=ServiceDate(), default=DEFAULT_AS_OF.isoformat(), show_default=True,
-              help="The date of service the timelines lead up to.")
-def synth_command(n: int, seed: int, out_path: str, as_of: dt.date) -> None:
-    """Write N synthetic cases (SYN-... ids, never real data) to a JSON Lines file."""
-    events = write_jsonl(out_path, n, seed, as_of=as_of)
-    click.echo(f"{n:,} synthetic cases, {events / max(n, 1):.1f} events per case on average "
-               f"-> {plain(out_path)}", err=True)

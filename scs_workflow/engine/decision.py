@@ -15,33 +15,27 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
-from . import __version__
-from .case import Case
-from .codes import CodeCatalog, default_catalog
+from ..model.case import Case
+from ..model.errors import RequestError
+from ..model.facts import FACTS, CaseView, Facts
+from ..model.inputs import check_date_of_service
+from ..model.service import ServiceLine, as_lines
+from ..policy import CriterionDef, GateUse, Policy, PolicyLibrary, default_workflows_dir
+from ..policy.codes import CodeCatalog, default_catalog
+from ..policy.criteria import INSUFFICIENT, NOT_MET, CriterionJudge, Judgement, Status, compile_criterion, leaves
+from ..version import __version__
 from .coding import CHECKS as CODING_CHECKS
-from .criteria import INSUFFICIENT, NOT_MET, CriterionJudge, Judgement, Status, compile_criterion, leaves
-from .errors import RequestError
-from .facts import FACTS, CaseView, Facts
 from .findings import Check, ClaimContext, Finding, run_edits
-from .inputs import check_date_of_service
+from .outcome import Outcome as Outcome  # re-exported: decisions are read with it
 from .pathway import Hop, Pathway, Replay, Step
-from .policy import CriterionDef, GateUse, Policy, PolicyLibrary, default_workflows_dir
 from .reconcile import CHECKS as RECONCILE_CHECKS
-from .service import ServiceLine, as_lines
 
 CHECKS: dict[str, Check] = {**CODING_CHECKS, **RECONCILE_CHECKS}
 """The check of every edit kind: the one implementation ``decide`` and ``check-claim`` share."""
-
-
-class Outcome(StrEnum):
-    APPROVE = "approve"
-    PEND = "pend"
-    DENY = "deny"
 
 
 class _Out(BaseModel):

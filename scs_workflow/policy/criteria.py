@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from .facts import FACTS, Contradiction, Facts
+from ..model.facts import FACTS, Contradiction, Facts
 
 
 class Status(StrEnum):

@@ -28,7 +28,7 @@ from typing import IO, Literal, overload
 
 from rich.markup import escape
 
-from .errors import OutputError
+from ..model.errors import OutputError
 
 # C0 and C1 controls (tab and newline kept only where the caller allows), DEL, and the
 # bidirectional formatting characters that can make text read differently from its bytes

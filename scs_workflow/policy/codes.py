@@ -15,9 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .case import Setting
-from .errors import ClaimOnlyCode, PolicyError, Problem, UnknownCode
-from .policy import default_workflows_dir, field_path, line_of, read_yaml
+from ..model.case import Setting
+from ..model.errors import ClaimOnlyCode, PolicyError, Problem, UnknownCode
+from .schema import default_workflows_dir, field_path, line_of, read_yaml
 
 
 class Supply(BaseModel):

@@ -24,10 +24,10 @@ import datetime as dt
 import sys
 from collections.abc import Iterator, Sequence
 
-from .case import Case
-from .decision import Decision, Engine
-from .facts import CaseView
-from .service import ServiceLine
+from ..engine.decision import Decision, Engine
+from ..model.case import Case
+from ..model.facts import CaseView
+from ..model.service import ServiceLine
 
 
 class _Entry:

@@ -12,9 +12,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .case import load_case
-from .claims import ClaimResult, check_claim, load_claim
-from .decision import Outcome
+from ..claims.claim import ClaimResult, check_claim, load_claim
+from ..engine.decision import Outcome
+from ..model.case import load_case
 from .outputs import markup as m
 from .outputs import plain
 

@@ -19,16 +19,17 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from ..cli_extensions import line_options
-from ..errors import CaseError, Problem, StoreError
-from ..inputs import FIRST_DAY, LAST_DAY, check_case_size, read_json
-from ..outputs import atomic_output, plain
-from ..outputs import markup as m
-from .errors import AuditFailed
+from ..model.errors import CaseError, Problem, StoreError
+from ..model.inputs import FIRST_DAY, LAST_DAY, check_case_size, read_json
+from ..store.errors import AuditFailed
+from .common import line_options
+from .outputs import atomic_output, plain
+from .outputs import markup as m
 
 if TYPE_CHECKING:
-    from .cases import Actor, CaseStore
-    from .clocks import ClockBook
+    from ..store.api import CaseStore
+    from ..store.cases import Actor
+    from ..store.clocks import ClockBook
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,7 +51,7 @@ def _console() -> Console:
 
 
 def _clocks() -> ClockBook:
-    from .clocks import load_clocks
+    from ..store.clocks import load_clocks
 
     workflows = getattr(click.get_current_context().find_root().obj, "workflows", None)
     local = Path(workflows) / "clocks.yaml" if workflows else None
@@ -59,7 +60,7 @@ def _clocks() -> ClockBook:
 
 def _store(db: str | None) -> CaseStore:
     try:
-        from .cases import open_store
+        from ..store.api import open_store
     except ModuleNotFoundError as err:
         raise StoreError(f"the case store needs {err.name}: pip install 'scs-workflow[store]'") from None
 
@@ -69,7 +70,7 @@ def _store(db: str | None) -> CaseStore:
 
 
 def _actor(actor: str, role: str, source: str) -> Actor:
-    from .cases import Actor
+    from ..store.cases import Actor
 
     return Actor(actor, role, source)
 
@@ -137,7 +138,7 @@ def case_group() -> None:
 def case_new(case_id: str | None, case_file: Path | None, patient_ref: str | None, policy: str | None,
              diagnoses: tuple[str, ...], actor: str, role: str, source: str, db: str | None) -> None:
     """Open a case (CASE_ID with --patient-ref/--policy, or --file); idempotent."""
-    from .cases import Incoming
+    from ..store.cases import Incoming
 
     by = _actor(actor, role, source)
     events: list[Any] = []
@@ -190,7 +191,7 @@ def case_add(case_id: str, event_file: str, expect_version: int | None, actor: s
 @_db_option
 def case_show(case_id: str, as_json: bool, db: str | None) -> None:
     """Show a case: its pathway state, its history and its requests' decisions."""
-    from . import render
+    from . import store_render as render
 
     store = _store(db)
     head, events, reqs = store.get(case_id), store.events(case_id), store.requests.all(case_id=case_id)
@@ -252,9 +253,9 @@ def request_new(case_id: str, codes: tuple[str, ...], request_file: Path | None,
                 clocks: tuple[str, ...], request_id: str | None, auto_approve: bool, auth_number: str | None,
                 actor: str, role: str, source: str, db: str | None) -> None:
     """Record an authorization request on CASE_ID: its due time and the engine's recommendation."""
-    from ..cli import parse_code
-    from ..service import load_request
-    from . import render
+    from ..model.service import load_request
+    from . import store_render as render
+    from .common import parse_code
 
     if not codes and request_file is None:
         raise click.UsageError("give at least one --code or a --request FILE")
@@ -284,7 +285,7 @@ def request_decide(request_id: str, outcome: str, rationale: str | None, auth_nu
                    valid_from: str | None, valid_to: str | None, at: str | None, actor: str, role: str, source: str,
                    db: str | None) -> None:
     """Pend, approve or deny REQUEST_ID (a denial needs a reviewer and a rationale)."""
-    from . import render
+    from . import store_render as render
 
     store = _store(db)
     req = store.requests.decide(request_id, outcome, by=_actor(actor, role, source), rationale=rationale,
@@ -299,7 +300,7 @@ def request_decide(request_id: str, outcome: str, rationale: str | None, auth_nu
 @_db_option
 def request_show(request_id: str, as_json: bool, db: str | None) -> None:
     """Show a request, its clock, its recommendation and its log."""
-    from . import render
+    from . import store_render as render
 
     store = _store(db)
     req, entries = store.requests.get(request_id), store.requests.log(request_id)
@@ -318,8 +319,8 @@ def request_show(request_id: str, as_json: bool, db: str | None) -> None:
 @_db_option
 def worklist(now_text: str | None, as_json: bool, db: str | None) -> None:
     """Open requests by due time (overdue first), pended requests by age, cases by pathway state."""
-    from . import render
-    from .worklist import cases_by_state, open_requests, pended_requests
+    from ..store.worklist import cases_by_state, open_requests, pended_requests
+    from . import store_render as render
 
     store = _store(db)
     now = _instant(now_text, store.clocks, "--now") or store.now()
@@ -337,8 +338,8 @@ def worklist(now_text: str | None, as_json: bool, db: str | None) -> None:
 @_db_option
 def metrics(since: str | None, until: str | None, as_json: bool, db: str | None) -> None:
     """Approval, denial and pend rates and median / p90 turnaround by urgency (CMS-0057-F reporting)."""
-    from . import render
-    from .worklist import metrics as compute
+    from ..store.worklist import metrics as compute
+    from . import store_render as render
 
     store = _store(db)
     start, end = _day(since, "--since"), _day(until, "--until")
@@ -367,7 +368,7 @@ def audit_group() -> None:
 @_db_option
 def audit_verify(case_ids: tuple[str, ...], as_json: bool, db: str | None) -> None:
     """Recompute every hash chain (all cases without CASE_IDS); exit 1 on any break."""
-    from .audit import verify
+    from ..store.audit import verify
 
     reports = verify(_store(db), case_ids or None)
     bad = [r for r in reports if not r.ok]
@@ -394,7 +395,7 @@ def audit_verify(case_ids: tuple[str, ...], as_json: bool, db: str | None) -> No
 def import_cmd(file: Path, batch_size: int, progress: bool | None, actor: str, role: str, source: str,
                db: str | None) -> None:
     """Import cases and events from JSON Lines (idempotent; re-run to resume)."""
-    from .transfer import import_jsonl
+    from ..store.transfer import import_jsonl
 
     show = sys.stderr.isatty() if progress is None else progress
     src = source if source != "cli" else f"import:{file.name}"
@@ -409,7 +410,7 @@ def import_cmd(file: Path, batch_size: int, progress: bool | None, actor: str, r
 @_db_option
 def export_cmd(case_ids: tuple[str, ...], out: Path | None, db: str | None) -> None:
     """Export cases and their events as JSON Lines (the format `import` reads)."""
-    from .transfer import export_jsonl
+    from ..store.transfer import export_jsonl
 
     store = _store(db)
     if out is None:
@@ -421,5 +422,5 @@ def export_cmd(case_ids: tuple[str, ...], out: Path | None, db: str | None) -> N
 
 
 def commands() -> list[click.Command]:
-    """The store's commands, for ``cli_extensions.register``."""
+    """The store's commands, for ``scs_workflow.cli`` to add to ``scs-workflow``."""
     return [case_group, request_group, worklist, metrics, audit_group, import_cmd, export_cmd]

@@ -17,9 +17,9 @@ from typing import Any
 
 from transitions import EventData, Machine, MachineError
 
-from .criteria import INSUFFICIENT, MET, NOT_MET, CriterionJudge, Judgement, Status, leaves
-from .facts import FACTS, CaseView, Facts
-from .policy import Policy, TransitionDef
+from ..model.facts import FACTS, CaseView, Facts
+from ..policy import Policy, TransitionDef
+from ..policy.criteria import INSUFFICIENT, MET, NOT_MET, CriterionJudge, Judgement, Status, leaves
 
 logging.getLogger("transitions").setLevel(logging.WARNING)  # ~10 records per trigger otherwise
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections import deque
 
-from .case import EVENT_TYPES
+from ..model.case import EVENT_TYPES
+from ..model.errors import Problem
+from ..model.facts import FACTS
 from .criteria import LIST_OPS, Leaf, leaves
-from .errors import Problem
-from .facts import FACTS
-from .policy import Policy
+from .schema import Policy
 
 _NUMERIC_OPS = ("ge", "gt", "le", "lt")
 
@@ -130,7 +130,7 @@ def _source_problems(cited: list[str], policy: Policy) -> list[str]:
 
 def _fact_problems(name: str) -> list[str]:
     """A fact must read event types the case has, and the fields it needs must be on them."""
-    from .case import Event
+    from ..model.case import Event
 
     spec = FACTS[name]
     fields = {t.model_fields["type"].default: set(t.model_fields) for t in Event.__origin__.__args__}  # type: ignore[attr-defined]
@@ -200,12 +200,12 @@ def _reachable(policy: Policy) -> set[str]:
     return seen
 
 
-# --- claim-line coding edits (scs_workflow/edits.py) ----------------------------------
+# --- claim-line coding edits (scs_workflow/policy/edits.py) ----------------------------
 
 
 def _edit_problems(policy: Policy, catalog: set[str]) -> list[tuple[str, str]]:
     """Citations, confidence, and every code, event, field, state and $parameter an edit names."""
-    from .case import Event
+    from ..model.case import Event
 
     fields = {t.model_fields["type"].default: set(t.model_fields) for t in Event.__origin__.__args__}  # type: ignore[attr-defined]
     uses = {code: {u.use for u in gate} for code, gate in policy.gates.items()}

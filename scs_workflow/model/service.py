@@ -30,7 +30,7 @@ class ServiceLine(BaseModel):
     place_of_service: Setting | None = None
     rendering_provider: str | None = None
     diagnosis: str | None = Field(None, description="the ICD-10 code linked to this line")
-    # claim lines (scs_workflow/claims.py): what a line concerns, for the same-array/pocket/session edits
+    # claim lines (scs_workflow/claims/claim.py): what a line concerns, for the same-array/pocket/session edits
     array: str | None = Field(None, description="the electrode array (lead) the line concerns")
     pocket: str | None = Field(None, description="the generator pocket the line concerns")
     session: str | None = Field(None, description="the analysis/programming session; lines without one share it")

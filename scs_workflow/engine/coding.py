@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .edits import (
+from ..model.windows import days_between, within_global
+from ..policy.edits import (
     Bundle,
     Documentation,
     EmSameDay,
@@ -29,7 +30,6 @@ from .edits import (
     UnitsPerArray,
 )
 from .findings import ClaimContext, Hit, exception_documented, finding, unknown
-from .windows import days_between, within_global
 
 #: every case event that is a surgical procedure with a CPT code (see procedure_codes)
 SURGICAL_EVENTS = ["trial_placement", "lead_implant", "integrated_implant", "generator_implant",
