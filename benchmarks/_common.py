@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python benchmarks/bench_x.py` from anywhere
     sys.path.insert(0, str(ROOT))
 
-from scs_workflow.case import Case  # noqa: E402
-from scs_workflow.synthetic import DEFAULT_AS_OF, generate  # noqa: E402
+from scs_workflow.model.case import Case  # noqa: E402
+from scs_workflow.testing.synthetic import DEFAULT_AS_OF, generate  # noqa: E402
 
 DATE = DEFAULT_AS_OF
 

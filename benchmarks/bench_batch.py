@@ -26,11 +26,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import DATE, print_table, ratio
-from scs_workflow.batch import compact_record
-from scs_workflow.case import Case
-from scs_workflow.decision import Engine
-from scs_workflow.service import ServiceLine
-from scs_workflow.synthetic import write_jsonl
+from scs_workflow.cli.batch import compact_record
+from scs_workflow.engine.decision import Engine
+from scs_workflow.model.case import Case
+from scs_workflow.model.service import ServiceLine
+from scs_workflow.testing.synthetic import write_jsonl
 
 TARGET_N, TARGET_S = 1_000_000, 60.0
 

@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._common import DATE, print_table, ratio, settle_heap, synthetic_cases
 from benchmarks.floor import decide_floor
 from benchmarks.naive import NaiveEngine
-from scs_workflow.case import Case
-from scs_workflow.decision import Decision, Engine, Outcomes
-from scs_workflow.service import ServiceLine
+from scs_workflow.engine.decision import Decision, Engine, Outcomes
+from scs_workflow.model.case import Case
+from scs_workflow.model.service import ServiceLine
 
 _FAILING = ("not_met", "insufficient")
 

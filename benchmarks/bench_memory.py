@@ -7,7 +7,7 @@ variant: validate the cases, warm the engine up, ``gc.collect()``, read tracemal
 traced total (A); track every case; collect and read again (B); bytes per case =
 (B - A) / N. The case data (A) is printed too, per case.
 
-- **tracker**: :class:`scs_workflow.tracker.CaseTracker` (shared machine, slotted entry);
+- **tracker**: :class:`scs_workflow.testing.tracker.CaseTracker` (shared machine, slotted entry);
 - **add_model**: one shared ``transitions.Machine`` per policy (library defaults) and
   ``machine.add_model(wrapper, initial=state)`` per case;
 - **machine per case**: ``Machine(model=wrapper, ...)`` per case (library defaults).
@@ -48,9 +48,9 @@ class _Tracked:
 def measure(variant: str, n: int, seed: int) -> dict[str, float]:
     from transitions import Machine
 
-    from scs_workflow.decision import Engine
-    from scs_workflow.facts import CaseView
-    from scs_workflow.tracker import CaseTracker
+    from scs_workflow.engine.decision import Engine
+    from scs_workflow.model.facts import CaseView
+    from scs_workflow.testing.tracker import CaseTracker
 
     engine = Engine()
     tracker = CaseTracker(engine, as_of=DATE)

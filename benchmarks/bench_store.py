@@ -31,9 +31,9 @@ from typing import Any
 from _common import DATE, print_table, ratio
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine, insert, text
 
-from scs_workflow.decision import Engine
+from scs_workflow.engine.decision import Engine
 from scs_workflow.store import Actor, open_store
-from scs_workflow.synthetic import generate
+from scs_workflow.testing.synthetic import generate
 
 WRITERS = 8
 CODES = ["63650", "63685"]

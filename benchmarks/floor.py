@@ -1,13 +1,13 @@
 """The floor: Medicare's SCS rules for a few codes, hand-written in plain Python.
 
 What ``bench_decide.py`` measures the engine against. Same input as ``Engine.decide``
-(a validated :class:`~scs_workflow.case.Case`, the requested codes, the date of
+(a validated :class:`~scs_workflow.model.case.Case`, the requested codes, the date of
 service) and the same answer for what it covers: the pathway state and, per code, the
 outcome and the ids of the criteria that fail or lack evidence, then of the coding edits
 (stage request) that fire. It reads the events
 directly: no facts, no criteria closures, no ``transitions``, no explanation, no
 pydantic output. It follows ``workflows/medicare.yaml`` as of this writing, including
-the replay rules of :mod:`scs_workflow.pathway` (milestones are judged before and after
+the replay rules of :mod:`scs_workflow.engine.pathway` (milestones are judged before and after
 every procedure, after every event a milestone reads, and as of the date of service; a
 trial placed before its milestones were documented is taken on credit, a trial outcome
 without its figures is held, a rejected event is read by no fact, records of one date
@@ -25,8 +25,8 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-from scs_workflow.case import Case
-from scs_workflow.service import ServiceLine
+from scs_workflow.model.case import Case
+from scs_workflow.model.service import ServiceLine
 
 MET, NOT_MET, INSUFFICIENT = "met", "not_met", "insufficient"
 

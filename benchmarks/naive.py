@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from transitions import Machine
 
-from scs_workflow.criteria import CriterionJudge
-from scs_workflow.decision import CompiledPolicy, Engine
-from scs_workflow.pathway import Pathway, _Walker
+from scs_workflow.engine.decision import CompiledPolicy, Engine
+from scs_workflow.engine.pathway import Pathway, _Walker
 from scs_workflow.policy import Policy
+from scs_workflow.policy.criteria import CriterionJudge
 
 
 class CaseWrapper(_Walker):

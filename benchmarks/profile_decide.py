@@ -2,7 +2,7 @@
 
     python benchmarks/profile_decide.py [--n 2000] [--codes 63650,63685] [--tree]
 
-Runs the batch worker's own per-line code (``scs_workflow.batch._Decider.chunk``) over N
+Runs the batch worker's own per-line code (``scs_workflow.cli.batch._Decider.chunk``) over N
 synthetic cases of the mix, first timed by phase, then under pyinstrument (``--tree``
 prints the call tree; the default prints the top functions by own time).
 """
@@ -20,11 +20,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import DATE, machine_notes, settle_heap
-from scs_workflow.batch import BatchConfig, _Decider, compact_record
-from scs_workflow.case import Case
-from scs_workflow.facts import CaseView
-from scs_workflow.service import ServiceLine
-from scs_workflow.synthetic import generate
+from scs_workflow.cli.batch import BatchConfig, _Decider, compact_record
+from scs_workflow.model.case import Case
+from scs_workflow.model.facts import CaseView
+from scs_workflow.model.service import ServiceLine
+from scs_workflow.testing.synthetic import generate
 
 
 def per_case(fn: Callable[[Any], Any], items: list[Any], repeats: int = 5) -> float:

@@ -14,12 +14,10 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .case import Case, case_schema, load_case, parse_case
 from .claims import Claim, ClaimResult, check_claim, load_claim
-from .decision import CodeDecision, CriterionResult, Decision, Engine, Outcome, decide
-from .errors import (
+from .engine.decision import CodeDecision, CriterionResult, Decision, Engine, Outcome, decide
+from .model.case import Case, case_schema, load_case, parse_case
+from .model.errors import (
     CaseError,
     ClaimError,
     ConcurrencyConflict,
@@ -32,8 +30,9 @@ from .errors import (
     StoreError,
     UnknownCode,
 )
+from .model.service import ServiceLine
 from .policy import Policy, PolicyLibrary
-from .service import ServiceLine
+from .version import __version__ as __version__
 
 __all__ = [
     "Case",

@@ -12,7 +12,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from scs_workflow import Case, parse_case
-from scs_workflow.windows import add_months
+from scs_workflow.model.windows import add_months
 
 D = dt.date
 TRIAL_DAY = D(2026, 3, 2)
@@ -46,7 +46,7 @@ class Patient:
         """Physical therapy that failed, spanning exactly *months* calendar months ending on *end*.
 
         The start is the latest day from which *end* is *months* calendar months away
-        (scs_workflow.windows: 2024-02-10 + 6 months = 2024-08-10); *days_short* moves it later.
+        (scs_workflow.model.windows: 2024-02-10 + 6 months = 2024-08-10); *days_short* moves it later.
         With *modalities* (the default), the other modalities NCD 160.7 (b) names are addressed
         too, inside the same span: medication and psychological therapy failed, and spine surgery
         judged unsuitable.

@@ -24,7 +24,7 @@ def test_one_day_short_of_six_months_is_not(decide_one):
 
 
 def test_six_months_counts_calendar_months_from_the_start_date():
-    from scs_workflow.windows import months_between
+    from scs_workflow.model.windows import months_between
 
     assert months_between(D(2025, 1, 15), D(2025, 7, 15)) == 6
     assert months_between(D(2025, 1, 15), D(2025, 7, 14)) == 5

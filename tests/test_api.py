@@ -24,7 +24,7 @@ def test_package_docstring_example_runs():
 
 
 def test_every_error_has_a_stable_code():
-    from scs_workflow import errors
+    from scs_workflow.model import errors
 
     codes = {cls.code for cls in vars(errors).values()
              if isinstance(cls, type) and issubclass(cls, errors.ScsWorkflowError)}

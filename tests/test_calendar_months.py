@@ -1,4 +1,4 @@
-""""N months" is calendar months from the start date (scs_workflow/windows.py, design choice D).
+""""N months" is calendar months from the start date (scs_workflow/model/windows.py, design choice D).
 
 2024-02-10 plus 6 months is 2024-08-10: an episode 2024-02-10..2024-08-09 is 5 months, one
 that reaches 2024-08-10 is 6. A start day the target month lacks is clamped to that month's
@@ -14,7 +14,7 @@ from casebuilder import TRIAL_DAY, D, Patient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scs_workflow.windows import add_months, months_between
+from scs_workflow.model.windows import add_months, months_between
 
 ADD = [
     # start,          months, result

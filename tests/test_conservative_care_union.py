@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scs_workflow import Engine
-from scs_workflow.facts import CaseView, Facts
-from scs_workflow.windows import add_months, longest_months_in_days, merge_blocks, months_between, months_covered
+from scs_workflow.model.facts import CaseView, Facts
+from scs_workflow.model.windows import add_months, longest_months_in_days, merge_blocks, months_between, months_covered
 
 PACKS = [("aetna", "conservative_care", "conservative_care_months"),
          ("cigna", "conservative_care", "supervised_conservative_care_months")]

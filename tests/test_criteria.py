@@ -8,9 +8,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scs_workflow.criteria import INSUFFICIENT, MET, NOT_MET, AllOf, AnyOf, Leaf, NotOf, Status, compile_expr
-from scs_workflow.facts import FACTS, Evidence, FactSpec, _pct_less
-from scs_workflow.windows import months_between
+from scs_workflow.model.facts import FACTS, Evidence, FactSpec, _pct_less
+from scs_workflow.model.windows import months_between
+from scs_workflow.policy.criteria import INSUFFICIENT, MET, NOT_MET, AllOf, AnyOf, Leaf, NotOf, Status, compile_expr
 
 # A fact per truth value, registered for these tests only.
 for name, value in (("_t_met", True), ("_t_not_met", False), ("_t_unknown", None)):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scs_workflow.pathway import mermaid
+from scs_workflow.engine.pathway import mermaid
 
 DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
 

@@ -13,7 +13,7 @@ import pytest
 from casebuilder import DOS, TRIAL_DAY, D, Patient, trial_candidate
 
 from scs_workflow import CaseError, Engine, parse_case
-from scs_workflow.facts import CaseView
+from scs_workflow.model.facts import CaseView
 
 SCREENING_DAY = D(2026, 1, 15)
 

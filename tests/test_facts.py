@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scs_workflow import ServiceLine, load_case
-from scs_workflow.facts import FACTS, CaseView, Facts
+from scs_workflow.model.facts import FACTS, CaseView, Facts
 
 EXAMPLES = sorted(Path("examples").glob("*.json"))
 

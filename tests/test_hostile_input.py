@@ -28,8 +28,8 @@ from hypothesis import strategies as st
 
 from scs_workflow import Engine, RequestError, parse_case
 from scs_workflow.cli import exit_code_for, main
-from scs_workflow.errors import ScsWorkflowError
-from scs_workflow.windows import months_between
+from scs_workflow.model.errors import ScsWorkflowError
+from scs_workflow.model.windows import months_between
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"
@@ -369,7 +369,7 @@ def test_markup_and_control_characters_in_a_case_are_shown_escaped(tmp_path: Pat
 
 
 def test_one_hostile_case_id_does_not_break_case_list(store_env: dict[str, str]) -> None:
-    from scs_workflow.outputs import plain
+    from scs_workflow.cli.outputs import plain
 
     for n, case_id in enumerate(HOSTILE_IDS[:4]):
         made = cli("case", "new", case_id, "--patient-ref", f"SYN-{n}", "--policy", "medicare", env=store_env)
@@ -386,7 +386,7 @@ def test_one_hostile_case_id_does_not_break_case_list(store_env: dict[str, str])
 
 @given(st.text(max_size=30))
 def test_any_text_prints_as_itself_without_controls(text: str) -> None:
-    from scs_workflow.outputs import markup, plain
+    from scs_workflow.cli.outputs import markup, plain
 
     shown = plain(text)
     assert not re.search("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", shown)
@@ -437,8 +437,8 @@ def test_random_bytes_are_refused_cleanly_everywhere(tmp_path: Path, blob: bytes
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=300))
 def test_any_bytes_are_json_or_one_located_case_error(blob: bytes) -> None:
-    from scs_workflow.errors import CaseError
-    from scs_workflow.inputs import parse_json
+    from scs_workflow.model.errors import CaseError
+    from scs_workflow.model.inputs import parse_json
 
     try:
         parse_json(blob, "cases.jsonl:7")
@@ -456,7 +456,7 @@ _JSON = st.recursive(
 @settings(max_examples=40, deadline=None)
 @given(_JSON)
 def test_random_json_is_a_value_or_a_located_error(value: Any) -> None:
-    from scs_workflow.inputs import parse_json
+    from scs_workflow.model.inputs import parse_json
 
     text = json.dumps(value)
     assert parse_json(text.encode(), "x.json") == value
@@ -503,12 +503,12 @@ def test_every_row_as_a_subprocess(tmp_path: Path) -> None:
     assert list(out.iterdir()) == []
 
 
-# --- exit statuses: one table in the README, every command held to it --------------------------------
+# --- exit statuses: one table in docs/cli.md, every command held to it --------------------------------
 
 
 def _readme_exit_table() -> dict[int, str]:
-    text = (ROOT / "README.md").read_text()
-    section = text.split("### Exit status and limits", 1)[1].split("\n#", 1)[0]
+    text = (ROOT / "docs" / "cli.md").read_text()
+    section = text.split("## Exit status and limits", 1)[1].split("\n#", 1)[0]
     rows = re.findall(r"^\| (\d) \| .*? \| (.*?) \|$", section, re.M)
     return {int(code): commands for code, commands in rows}
 

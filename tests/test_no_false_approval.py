@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from test_properties import events
 
 from scs_workflow import CaseError, Engine, ServiceLine, parse_case
-from scs_workflow.facts import CaseView, Facts
+from scs_workflow.model.facts import CaseView, Facts
 
 ENGINE = Engine()
 LINES = ["63650:trial", "63650:repeat_trial", "63650:permanent", "63650", "63655", "63661", "63662", "63663",

@@ -20,7 +20,7 @@ from scs_workflow import Case, Engine, PolicyError, PolicyLibrary, ServiceLine, 
 from scs_workflow.claims import Claim, check_claim
 from scs_workflow.cli import main
 from scs_workflow.policy import default_workflows_dir
-from scs_workflow.policy_checks import check_policy
+from scs_workflow.policy.checks import check_policy
 
 ENGINE = Engine()
 IMPLANT = D(2026, 4, 6)

@@ -7,7 +7,7 @@ import datetime as dt
 import transitions
 from casebuilder import DOS, TRIAL_DAY, D, Patient, trial_candidate
 
-from scs_workflow.facts import CaseView
+from scs_workflow.model.facts import CaseView
 
 
 def states_through(engine, patient: Patient, on: dt.date) -> list[str]:

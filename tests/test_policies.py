@@ -74,7 +74,7 @@ def test_decisions_pin_the_version_they_used(tmp_path):
     from casebuilder import Patient
 
     from scs_workflow import Engine
-    from scs_workflow.codes import default_catalog
+    from scs_workflow.policy.codes import default_catalog
 
     engine = Engine(library=write_versions(tmp_path), catalog=default_catalog())
     p = Patient("minimal").event("psych_eval", dt.date(2025, 6, 1), evaluator_role="psychologist", cleared=True)
@@ -87,7 +87,7 @@ def test_yaml_off_and_no_stay_strings():
     data, _ = read_yaml(HERE / "minimal.yaml")
     assert data["initial"] == "intake"
     p = HERE.parent / "policies" / "minimal.yaml"
-    from scs_workflow.policy_yaml import _Loader
+    from scs_workflow.policy.reader import _Loader
 
     assert yaml.load("a: off\nb: no\nc: true", Loader=_Loader) == {"a": "off", "b": "no", "c": True}
     assert p.exists()
@@ -160,7 +160,7 @@ def test_commercial_packs_adopt_the_coding_sources_but_not_the_medicare_coverage
 @pytest.fixture
 def fact_reading_a_missing_field():  # type: ignore[no-untyped-def]
     """A fact that says it needs a field no conservative-therapy record carries (removed afterwards)."""
-    from scs_workflow.facts import FACTS, Evidence, fact
+    from scs_workflow.model.facts import FACTS, Evidence, fact
 
     fact("pt_visits_in_person", "in-person PT visits", "number", "PT visit log",
          reads=("conservative_therapy",), fields=("visits",))(lambda f: Evidence(None))
@@ -176,8 +176,8 @@ def test_validate_reports_a_criterion_reading_a_field_no_event_carries(fact_read
 
 
 def test_every_fact_the_shipped_packs_read_reads_events_and_fields_the_case_has():
-    from scs_workflow.criteria import leaves
-    from scs_workflow.policy_checks import _fact_problems
+    from scs_workflow.policy.checks import _fact_problems
+    from scs_workflow.policy.criteria import leaves
 
     read = {leaf.fact for policy in PolicyLibrary.from_dir(SHIPPED).all() for c in policy.criteria.values()
             for e in [c.test, *([c.when] if c.when else [])] for leaf in leaves(e)}

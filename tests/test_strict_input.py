@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from scs_workflow import CaseError, ServiceLine, load_case, parse_case
 from scs_workflow.claims import parse_claim
-from scs_workflow.errors import ClaimError
+from scs_workflow.model.errors import ClaimError
 
 BASE = {"case_id": "c", "patient_ref": "SYN-1", "policy": "medicare"}
 OUTCOME = {"type": "trial_outcome", "date": "2026-03-09", "ended_at": "2026-03-09T08:00:00",

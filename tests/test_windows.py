@@ -1,4 +1,4 @@
-"""Every time window on both sides of its ends, as scs_workflow/windows.py states them."""
+"""Every time window on both sides of its ends, as scs_workflow/model/windows.py states them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from casebuilder import DOS, D, Patient
 
-from scs_workflow.windows import (
+from scs_workflow.model.windows import (
     days_between,
     global_end,
     interval_elapsed,
@@ -116,7 +116,7 @@ def test_opd_utn_is_valid_through_day_120():
 def test_the_module_examples_run():
     import doctest
 
-    import scs_workflow.windows
+    import scs_workflow.model.windows
 
-    failures, tried = doctest.testmod(scs_workflow.windows)
+    failures, tried = doctest.testmod(scs_workflow.model.windows)
     assert failures == 0 and tried >= 4

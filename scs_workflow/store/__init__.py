@@ -5,7 +5,7 @@ PA clocks, worklists and metrics, on SQLite (embedded) or PostgreSQL.
 >>> store = open_store("postgresql://postgres@127.0.0.1:5432/test")  # doctest: +SKIP
 
 This is the only part of scs-workflow that imports SQLAlchemy, and it does so lazily:
-importing ``scs_workflow.store.cli`` (which the ``scs-workflow`` command does) does not.
+importing ``scs_workflow.cli.store`` (which the ``scs-workflow`` command does) does not.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .api import CaseStore, open_store
     from .audit import AuditReport, verify
-    from .cases import Actor, Appended, CaseRecord, CaseStore, EventRecord, Incoming, open_store
+    from .cases import Actor, Appended, CaseRecord, EventRecord, Incoming
     from .clocks import ClockBook, Due, load_clocks
     from .requests import RequestDesk, RequestRecord
 
@@ -37,8 +38,8 @@ __all__ = [
 
 _HOME = {
     "AuditReport": "audit", "verify": "audit",
-    "Actor": "cases", "Appended": "cases", "CaseRecord": "cases", "CaseStore": "cases", "EventRecord": "cases",
-    "Incoming": "cases", "open_store": "cases",
+    "Actor": "cases", "Appended": "cases", "CaseRecord": "cases", "CaseStore": "api", "EventRecord": "cases",
+    "Incoming": "cases", "open_store": "api",
     "ClockBook": "clocks", "Due": "clocks", "load_clocks": "clocks",
     "RequestDesk": "requests", "RequestRecord": "requests",
 }

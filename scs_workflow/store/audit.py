@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from ..errors import NotFound
+from ..model.errors import NotFound
 from . import chain
 from .requests import FOLDED, LogEntry, fold
 from .schema import auth_requests, case_events, cases, request_log
 
 if TYPE_CHECKING:
-    from .cases import CaseStore
+    from .api import CaseStore
 
 
 @dataclass(frozen=True)

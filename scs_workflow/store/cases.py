@@ -1,6 +1,7 @@
 """The case store: cases as append-only, hash-chained event logs with optimistic concurrency.
 
 >>> import tempfile, pathlib
+>>> from scs_workflow.store import open_store
 >>> store = open_store(str(pathlib.Path(tempfile.mkdtemp()) / "doc.db"))
 >>> by = Actor("ana", "intake")
 >>> store.create_case("doc-1", patient_ref="SYN-0001", policy="medicare", diagnoses=[{"code": "M96.1"}], by=by).version
@@ -27,23 +28,20 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
-from ..case import Case, parse_case, parse_event
-from ..decision import Engine, default_engine
-from ..errors import CaseError, ConcurrencyConflict, NotFound, PolicyNotFound, Problem, ScsWorkflowError
-from ..facts import CaseView
+from ..engine.decision import Engine, default_engine
+from ..model.case import Case, parse_case, parse_event
+from ..model.errors import CaseError, ConcurrencyConflict, NotFound, PolicyNotFound, Problem, ScsWorkflowError
+from ..model.facts import CaseView
 from . import chain
 from .clocks import ClockBook, load_clocks
-from .database import Database, open_database
+from .database import Database
 from .errors import DuplicateKey, IdempotencyConflict
 from .schema import ID, case_events, cases
-
-if TYPE_CHECKING:
-    from .requests import RequestDesk
 
 log = logging.getLogger("scs_workflow.store")
 _RETRIES = 8
@@ -119,8 +117,9 @@ class Incoming:
     recorded_at: dt.datetime | None = None
 
 
-class CaseStore:
-    """Cases, their events and (through :attr:`requests`) their authorization requests."""
+class Cases:
+    """Cases and their events: the case half of :class:`~scs_workflow.store.api.CaseStore` (which adds the
+    authorization requests); the request desk builds on this class, never the other way round."""
 
     def __init__(self, db: Database, *, engine: Engine | None = None, clocks: ClockBook | None = None,
                  now: Callable[[], dt.datetime] = utcnow) -> None:
@@ -141,12 +140,6 @@ class CaseStore:
             self._clocks = load_clocks()
         return self._clocks
 
-    @property
-    def requests(self) -> RequestDesk:
-        from .requests import RequestDesk
-
-        return RequestDesk(self)
-
     def close(self) -> None:
         self.db.dispose()
 
@@ -157,7 +150,7 @@ class CaseStore:
         """Open a case (idempotent: the same header again returns the stored case)."""
         header = parse_case({"case_id": case_id, "patient_ref": patient_ref, "policy": policy,
                              "diagnoses": list(diagnoses), "events": []}, "case")
-        _check_id(case_id, "$.case_id")
+        check_id(case_id, "$.case_id")
         self.clocks.check_role(by.role)
         self.engine.library.get(policy)  # an unknown policy is an input error, before anything is written
         dx = [d.model_dump(mode="json") for d in header.diagnoses]
@@ -189,7 +182,7 @@ class CaseStore:
     def find(self, case_id: str) -> CaseRecord | None:
         with self.db.read() as conn:
             row = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
-        return _case_record(row) if row is not None else None
+        return case_record(row) if row is not None else None
 
     def get(self, case_id: str) -> CaseRecord:
         found = self.find(case_id)
@@ -200,14 +193,14 @@ class CaseStore:
     def list_cases(self) -> list[CaseRecord]:
         with self.db.read() as conn:
             rows = conn.execute(select(cases).order_by(cases.c.case_id)).all()
-        return [_case_record(r) for r in rows]
+        return [case_record(r) for r in rows]
 
     def events(self, case_id: str) -> list[EventRecord]:
         """The case's log in seq order."""
         with self.db.read() as conn:
             if conn.execute(select(cases.c.case_id).where(cases.c.case_id == case_id)).first() is None:
                 raise NotFound(f"no case {case_id!r} in the store")
-            return _events(conn, case_id)
+            return load_events(conn, case_id)
 
     def case(self, case_id: str) -> Case:
         """The case as the engine sees it, rebuilt from the log."""
@@ -215,7 +208,7 @@ class CaseStore:
             head = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
             if head is None:
                 raise NotFound(f"no case {case_id!r} in the store")
-            return _as_case(_case_record(head), _events(conn, case_id))
+            return as_case(case_record(head), load_events(conn, case_id))
 
     def count_events(self) -> int:
         with self.db.read() as conn:
@@ -250,8 +243,8 @@ class CaseStore:
         row = conn.execute(select(cases).where(cases.c.case_id == case_id).with_for_update()).first()
         if row is None:
             raise NotFound(f"no case {case_id!r} in the store")
-        head = _case_record(row)
-        stored = _events(conn, case_id)
+        head = case_record(row)
+        stored = load_events(conn, case_id)
         by_id = {e.event_id: e for e in stored}
         for item in items:
             self.clocks.check_role(item.by.role)
@@ -324,8 +317,8 @@ class CaseStore:
                 row = conn.execute(select(cases).where(cases.c.case_id == case_id).with_for_update()).first()
                 if row is None:
                     raise NotFound(f"no case {case_id!r} in the store")
-                head = _case_record(row)
-                case = _as_case(head, _events(conn, case_id))
+                head = case_record(row)
+                case = as_case(head, load_events(conn, case_id))
                 state, state_policy, as_of = self._snapshot(case, head.created_at.date())
                 conn.execute(update(cases).where(cases.c.case_id == case_id).values(
                     state=state, state_policy=state_policy, state_as_of=as_of, state_version=head.version))
@@ -333,19 +326,10 @@ class CaseStore:
         return out
 
 
-def open_store(url: str | None = None, *, engine: Engine | None = None, clocks: ClockBook | None = None,
-               now: Callable[[], dt.datetime] = utcnow) -> CaseStore:
-    """Open (and migrate) the store at *url*: a SQLAlchemy URL or a SQLite file path.
-
-    Without *url*: ``$SCS_DATABASE_URL``, else ``./scs-workflow.db``.
-    """
-    return CaseStore(open_database(url), engine=engine, clocks=clocks, now=now)
-
-
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _check_id(value: str, where: str) -> None:
+def check_id(value: str, where: str) -> None:
     if not value or len(value) > ID or value != value.strip():
         raise CaseError("invalid id", [Problem(where, f"an id is 1-{ID} characters without surrounding spaces")])
 
@@ -356,7 +340,7 @@ def _event_id(event: Mapping[str, Any]) -> str:
     value = event.get("id")
     if not isinstance(value, str) or not value:
         raise CaseError("invalid event", [Problem("$.id", "required: the event id is the idempotency key")])
-    _check_id(value, "$.id")
+    check_id(value, "$.id")
     return value
 
 
@@ -396,7 +380,7 @@ def _validate(head: CaseRecord, payloads: list[dict[str, Any]], stored: list[Eve
         raise CaseError(f"case {head.case_id}: {what} is invalid; nothing was written", problems) from None
 
 
-def _case_record(row: Row[Any]) -> CaseRecord:
+def case_record(row: Row[Any]) -> CaseRecord:
     m = row._mapping
     return CaseRecord(
         case_id=m["case_id"], patient_ref=m["patient_ref"], policy=m["policy"], diagnoses=json.loads(m["diagnoses"]),
@@ -413,10 +397,10 @@ def _event_record_from(m: Mapping[Any, Any]) -> EventRecord:
         actor=m["actor"], role=m["role"], source=m["source"], prev_hash=m["prev_hash"], hash=m["hash"])
 
 
-def _events(conn: Connection, case_id: str) -> list[EventRecord]:
+def load_events(conn: Connection, case_id: str) -> list[EventRecord]:
     rows = conn.execute(select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.seq))
     return [_event_record_from(r._mapping) for r in rows]
 
 
-def _as_case(head: CaseRecord, events: list[EventRecord]) -> Case:
+def as_case(head: CaseRecord, events: list[EventRecord]) -> Case:
     return parse_case({**_base(head), "events": [e.payload for e in events]}, f"case {head.case_id}")

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..errors import PermissionDenied, PolicyError, Problem
+from ..model.errors import PermissionDenied, PolicyError, Problem
 from ..policy import default_workflows_dir, field_path, line_of, read_yaml
 
 Urgency = Literal["expedited", "standard"]

@@ -27,7 +27,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
-from ..errors import ScsWorkflowError, StoreError
+from ..model.errors import ScsWorkflowError, StoreError
 from .errors import DuplicateKey, StoreUnavailable
 
 DEFAULT_DB = "scs-workflow.db"

@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from ..errors import StoreError
+from ..model.errors import StoreError
 
 
 class StoreUnavailable(StoreError):

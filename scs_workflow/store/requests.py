@@ -21,17 +21,17 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
-from ..case import Case
-from ..decision import Decision
-from ..errors import NotFound, PermissionDenied
-from ..service import ServiceLine, as_lines
+from ..engine.decision import Decision
+from ..model.case import Case
+from ..model.errors import NotFound, PermissionDenied
+from ..model.service import ServiceLine, as_lines
 from . import chain
-from .cases import Actor, Incoming, _as_case, _case_record, _check_id, _events
+from .cases import Actor, Incoming, as_case, case_record, check_id, load_events
 from .errors import ActionRefused, DuplicateKey, IdempotencyConflict
 from .schema import auth_requests, cases, request_log
 
 if TYPE_CHECKING:
-    from .cases import CaseStore
+    from .cases import Cases
 
 Outcome = Literal["approve", "deny", "pend"]
 OPEN = ("received", "pended")
@@ -84,9 +84,9 @@ class LogEntry:
 
 
 class RequestDesk:
-    """The authorization requests of a :class:`CaseStore`."""
+    """The authorization requests of a case store (:class:`~scs_workflow.store.api.CaseStore`)."""
 
-    def __init__(self, store: CaseStore) -> None:
+    def __init__(self, store: Cases) -> None:
         self.store = store
 
     # --- reading ----------------------------------------------------------------------
@@ -123,7 +123,7 @@ class RequestDesk:
         if received_at.tzinfo is None:
             raise ActionRefused("received_at must carry a timezone (or use the CLI, which applies clocks.yaml's)")
         request_id = request_id or f"req-{uuid.uuid4().hex[:12]}"
-        _check_id(request_id, "request_id")
+        check_id(request_id, "request_id")
         lines = as_lines(list(codes))
         if not lines:
             raise ActionRefused("a request needs at least one code")
@@ -259,7 +259,7 @@ class RequestDesk:
         row = conn.execute(select(cases).where(cases.c.case_id == case_id).with_for_update()).first()
         if row is None:
             raise NotFound(f"no case {case_id!r} in the store")
-        return _as_case(_case_record(row), _events(conn, case_id))
+        return as_case(case_record(row), load_events(conn, case_id))
 
     def _find(self, request_id: str) -> RequestRecord | None:
         try:

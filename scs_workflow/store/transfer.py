@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import CaseError, Problem, ScsWorkflowError, StoreError
-from ..inputs import Limits, check_case_size, parse_json
-from .cases import Actor, CaseStore, Incoming
+from ..model.errors import CaseError, Problem, ScsWorkflowError, StoreError
+from ..model.inputs import Limits, check_case_size, parse_json
+from .api import CaseStore
+from .cases import Actor, Incoming
 from .chain import instant
 
 __all__ = ["ImportStopped", "ImportSummary", "export_jsonl", "import_jsonl"]

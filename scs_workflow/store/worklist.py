@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from .requests import OPEN, RequestRecord
 
 if TYPE_CHECKING:
-    from .cases import CaseRecord, CaseStore
+    from .api import CaseStore
+    from .cases import CaseRecord
 
 
 @dataclass(frozen=True)

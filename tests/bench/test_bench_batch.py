@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from scs_workflow import Case, Engine
-from scs_workflow.batch import BatchConfig, compact_record, decide_lines, run_batch
 from scs_workflow.cli import main
-from scs_workflow.service import ServiceLine
-from scs_workflow.synthetic import DEFAULT_AS_OF, generate
+from scs_workflow.cli.batch import BatchConfig, compact_record, decide_lines, run_batch
+from scs_workflow.model.service import ServiceLine
+from scs_workflow.testing.synthetic import DEFAULT_AS_OF, generate
 
 CODES = (ServiceLine(code="63650"), ServiceLine(code="63685"))
 

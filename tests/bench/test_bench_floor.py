@@ -11,8 +11,8 @@ from benchmarks.bench_decide import summary
 from benchmarks.floor import CODES, GATES, decide_floor
 from benchmarks.naive import NaiveEngine
 from scs_workflow import Case, Engine
-from scs_workflow.service import ServiceLine
-from scs_workflow.synthetic import DEFAULT_AS_OF, generate
+from scs_workflow.model.service import ServiceLine
+from scs_workflow.testing.synthetic import DEFAULT_AS_OF, generate
 
 CODE_SETS = (["63650", "63685"], ["95972"], ["63650", "95970", "95971"], list(CODES))
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from scs_workflow import Engine, parse_case
 from scs_workflow.cli import main
-from scs_workflow.facts import CaseView
-from scs_workflow.synthetic import DEFAULT_AS_OF, PACKS, STAGES, generate, stage_of
+from scs_workflow.model.facts import CaseView
+from scs_workflow.testing.synthetic import DEFAULT_AS_OF, PACKS, STAGES, generate, stage_of
 
 N = 600
 REACHED = {"intake", "conservative_care_failed", "candidate", "trial_active", "trial_succeeded", "trial_failed",

@@ -8,8 +8,8 @@ import weakref
 import pytest
 
 from scs_workflow import Case, Engine
-from scs_workflow.synthetic import DEFAULT_AS_OF, generate
-from scs_workflow.tracker import CaseTracker
+from scs_workflow.testing.synthetic import DEFAULT_AS_OF, generate
+from scs_workflow.testing.tracker import CaseTracker
 
 
 @pytest.fixture(scope="module")

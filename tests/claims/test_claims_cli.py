@@ -12,9 +12,7 @@ from click.testing import CliRunner
 from scs_workflow.cli import main
 
 EXAMPLES = Path("examples/claims")
-_README = Path("README.md").read_text(encoding="utf-8")
-DOCS = _README[_README.index("## Claim lines"):]
-DOCS = DOCS[: DOCS.index("\n## ", 1)]
+DOCS = Path("docs/claims.md").read_text(encoding="utf-8")
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -67,7 +65,7 @@ def test_a_bad_case_exits_2(tmp_path):
 
 
 def _doc_blocks() -> list[tuple[list[str], str]]:
-    """Each ```console block of the README's claims section: the command's arguments and its output."""
+    """Each ```console block of docs/claims.md: the command's arguments and its output."""
     blocks = re.findall(r"```console\n\$ scs-workflow (.+?)\n(.*?)```", DOCS, re.S)
     return [(cmd.split(), out) for cmd, out in blocks]
 
@@ -87,14 +85,14 @@ def test_the_docs_show_what_the_cli_prints(n):
 
 def test_the_python_example_of_the_docs_runs(capsys):
     for block in re.findall(r"```python\n(.*?)```", DOCS, re.S):
-        exec(compile(block, "README.md", "exec"), {})
+        exec(compile(block, "docs/claims.md", "exec"), {})
     assert "99214 deny ['em_on_surgery_day']" in capsys.readouterr().out
 
 
 def test_the_docstring_examples_run():
     import doctest
 
-    import scs_workflow.claims
+    import scs_workflow.claims.claim
 
-    result = doctest.testmod(scs_workflow.claims)
+    result = doctest.testmod(scs_workflow.claims.claim)
     assert result.attempted > 0 and result.failed == 0

@@ -8,8 +8,8 @@ import pytest
 from casebuilder import DOS
 
 from scs_workflow import ClaimError, UnknownCode
-from scs_workflow.case import load_case
 from scs_workflow.claims import check_claim, load_claim, parse_claim
+from scs_workflow.model.case import load_case
 
 from .conftest import check, claim, fired, line
 from .scenarios import trialled

@@ -12,9 +12,9 @@ import pytest
 from casebuilder import DOS, TRIAL_DAY, D, trial_candidate
 
 from scs_workflow import Engine, RequestError, ServiceLine, UnknownCode
-from scs_workflow.codes import default_catalog
-from scs_workflow.decision import Outcome
-from scs_workflow.errors import ClaimOnlyCode
+from scs_workflow.engine.decision import Outcome
+from scs_workflow.model.errors import ClaimOnlyCode
+from scs_workflow.policy.codes import default_catalog
 
 from .conftest import check, claim, finding, fired, line
 from .scenarios import LATER, implanted, trialled, with_utn
@@ -280,7 +280,7 @@ def test_decide_on_the_command_line_refuses_a_supply_code_with_exit_2():
 
 def test_a_gate_for_a_supply_code_is_a_policy_error(tmp_path):
     from scs_workflow import PolicyError
-    from scs_workflow.policy_checks import check_policy
+    from scs_workflow.policy.checks import check_policy
 
     from .conftest import pack_engine
 

@@ -1,4 +1,4 @@
-"""The README's case-store quick start runs, on both backends, and prints what it says it prints."""
+"""The case-store quick start (docs/store.md) runs, on both backends, and prints what it says it prints."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ from scs_workflow.cli import main
 
 from .conftest import ROOT
 
-_README = (ROOT / "README.md").read_text()
-DOC = _README[_README.index("## The case store"):]
-DOC = DOC[: DOC.index("\n## ", 1)]
+DOC = (ROOT / "docs" / "store.md").read_text()
 
 
 def quick_start() -> list[str]:
