@@ -30,10 +30,9 @@ from ..model.errors import (
     ScsWorkflowError,
     UnknownCode,
 )
-from ..model.service import load_request
 from ..policy import PolicyLibrary, default_workflows_dir, parse_policy_file, policy_paths
 from ..version import __version__
-from .common import ServiceDate, Settings, line_options, parse_code, pass_settings
+from .common import ServiceDate, Settings, line_options, pass_settings, request_lines
 from .outputs import atomic_output, plain
 from .outputs import markup as m
 
@@ -96,12 +95,8 @@ def decide(settings: Settings, case_file: Path, codes: tuple[str, ...], request_
     The request is judged as a whole: units summed per code across lines, same-day bundling
     between its lines, place of service, lifetime and per-region counts.
     """
-    if not codes and request_file is None:
-        raise click.UsageError("give at least one --code or a --request FILE")
-    lines = [parse_code(c, waveform, place_of_service=place_of_service, contacts=contacts, region=region)
-             for c in codes]
-    if request_file is not None:
-        lines += load_request(request_file)
+    lines = request_lines(codes, request_file, waveform=waveform, place_of_service=place_of_service,
+                          contacts=contacts, region=region)
     case = load_case(case_file)
     day = date_ or dt.datetime.now(dt.UTC).date()
     decision = settings.engine.decide(case, lines, day, policy=policy)

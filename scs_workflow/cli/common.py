@@ -19,7 +19,7 @@ from ..engine.decision import Engine
 from ..model.case import Region, Setting, Waveform
 from ..model.errors import RequestError
 from ..model.inputs import FIRST_DAY, LAST_DAY
-from ..model.service import ServiceLine
+from ..model.service import ServiceLine, load_request
 from ..policy import PolicyLibrary
 
 
@@ -70,6 +70,18 @@ class ServiceDate(_DateParam):
         if not FIRST_DAY <= day <= LAST_DAY:
             self.fail(f"{day.isoformat()} is outside {FIRST_DAY.isoformat()} .. {LAST_DAY.isoformat()}", param, ctx)
         return day
+
+
+def request_lines(codes: tuple[str, ...], request_file: Path | None, *, waveform: str | None,
+                  place_of_service: str | None, contacts: int | None, region: str | None) -> list[ServiceLine]:
+    """The request's lines: each --code with the line options, then the lines of --request FILE."""
+    if not codes and request_file is None:
+        raise click.UsageError("give at least one --code or a --request FILE")
+    lines = [parse_code(c, waveform, place_of_service=place_of_service, contacts=contacts, region=region)
+             for c in codes]
+    if request_file is not None:
+        lines += load_request(request_file)
+    return lines
 
 
 def line_options(fn: Any) -> Any:

@@ -22,7 +22,7 @@ from rich.table import Table
 from ..model.errors import CaseError, Problem, StoreError
 from ..model.inputs import FIRST_DAY, LAST_DAY, check_case_size, read_json
 from ..store.errors import AuditFailed
-from .common import line_options
+from .common import line_options, request_lines
 from .outputs import atomic_output, plain
 from .outputs import markup as m
 
@@ -253,16 +253,10 @@ def request_new(case_id: str, codes: tuple[str, ...], request_file: Path | None,
                 clocks: tuple[str, ...], request_id: str | None, auto_approve: bool, auth_number: str | None,
                 actor: str, role: str, source: str, db: str | None) -> None:
     """Record an authorization request on CASE_ID: its due time and the engine's recommendation."""
-    from ..model.service import load_request
     from . import store_render as render
-    from .common import parse_code
 
-    if not codes and request_file is None:
-        raise click.UsageError("give at least one --code or a --request FILE")
-    lines = [parse_code(c, waveform, place_of_service=place_of_service, contacts=contacts, region=region)
-             for c in codes]
-    if request_file is not None:
-        lines += load_request(request_file)
+    lines = request_lines(codes, request_file, waveform=waveform, place_of_service=place_of_service,
+                          contacts=contacts, region=region)
     store = _store(db)
     when = _instant(received_at, store.clocks, "--received-at") or store.now()
     req = store.requests.new(case_id, lines, urgency=urgency, received_at=when,
