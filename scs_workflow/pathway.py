@@ -119,7 +119,7 @@ class _Walk:
     def facts(self, day: dt.date) -> Facts:
         hit = self.facts_on.get(day)
         if hit is None:
-            hit = self.facts_on[day] = Facts(self.view, day)
+            hit = self.facts_on[day] = Facts(self.view, day, status_only=True)  # values: no evidence lists
         return hit
 
     def reject(self, event_id: str) -> None:
