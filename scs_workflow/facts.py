@@ -102,6 +102,26 @@ class CaseView:
             return self
         return CaseView(self.case, known_on=self.known_on, excluding=self.excluded | ids)
 
+    def private(self) -> CaseView:
+        """A copy of this view that :meth:`drop` may change (replay's own, once it rejects an event)."""
+        return CaseView(self.case, known_on=self.known_on, excluding=self.excluded)
+
+    def drop(self, ev: Any) -> None:
+        """Leave *ev* out, in place: O(log n) to find it and a list deletion, not a new view (a case
+        with thousands of rejected events stays O(n log n)). Only on a :meth:`private` copy; the
+        caller sets ``excluded`` once it is done."""
+        at = bisect.bisect_left(self.ordered, _event_key(ev), key=_event_key)
+        while self.ordered[at].id != ev.id:
+            at += 1
+        del self.ordered[at]
+        evs = self._by_type[ev.type]
+        at = bisect.bisect_left(self._dates[ev.type], ev.date)
+        while evs[at].id != ev.id:
+            at += 1
+        del evs[at], self._dates[ev.type][at]
+        if self._runner is not None:
+            self._runner.forget(ev.type, at)
+
     def upto(self, kind: str, as_of: dt.date, history_only: bool) -> list[Any]:
         """Events of *kind* on or before *as_of*; with *history_only*, that day's procedures are left out."""
         evs = self._by_type.get(kind)

@@ -79,6 +79,14 @@ class Runner:
         run.day = as_of
         return fold.value(as_of)
 
+    def forget(self, kind: str, at: int) -> None:
+        """The event at index *at* of *kind* was taken out: folds that took it in start again."""
+        for name, run in list(self._folds.items()):
+            for i, k in enumerate(run.fold.kinds):
+                if k == kind and run.pos[i] > at:
+                    del self._folds[name]
+                    break
+
 
 # --- the latest record -------------------------------------------------------------------
 
