@@ -39,7 +39,7 @@ class FactSpec:
     """The event types it looks at: replay re-judges a milestone only when one of them arrives."""
     fields: frozenset[str] = frozenset()
     """Event fields it needs, each carried by at least one of the ``reads`` types (checked by validate)."""
-    fold: Callable[[], running.Fold] | None = None
+    fold: Callable[[c.Case], running.Fold] | None = None
     """The same value kept as a running fold (:mod:`scs_workflow.running`), for replay's day-by-day facts."""
 
 
@@ -48,7 +48,7 @@ FACTS: dict[str, FactSpec] = {}
 
 def fact(
     name: str, label: str, kind: str, document: str, *, per_request: bool = False, reads: Sequence[str] = (),
-    fields: Sequence[str] = (), fold: Callable[[], running.Fold] | None = None,
+    fields: Sequence[str] = (), fold: Callable[[c.Case], running.Fold] | None = None,
 ) -> Callable[[Callable[[Facts], Evidence]], Callable[[Facts], Evidence]]:
     def register(fn: Callable[[Facts], Evidence]) -> Callable[[Facts], Evidence]:
         FACTS[name] = FactSpec(name, label, kind, document, per_request, fn, frozenset(reads), frozenset(fields),
@@ -81,10 +81,10 @@ class CaseView:
         self._dates = {t: [e.date for e in evs] for t, evs in self._by_type.items()}
         self._runner: running.Runner | None = None
 
-    def running(self, name: str, fold: Callable[[], running.Fold], as_of: dt.date) -> Any:
+    def running(self, name: str, fold: Callable[[c.Case], running.Fold], as_of: dt.date) -> Any:
         """Fact *name*'s value on *as_of* from its running fold (cheap for increasing dates)."""
         if self._runner is None:
-            self._runner = running.Runner(self._by_type)
+            self._runner = running.Runner(self.case, self._by_type)
         return self._runner.value(name, fold, as_of)
 
     def known(self, as_of: dt.date) -> CaseView:
@@ -223,8 +223,8 @@ def _attested(f: Facts, kind: str) -> Evidence:
     return _latest([e for e in f.events("attestation") if e.kind == kind], lambda e: e.value)
 
 
-def _attested_fold(kind: str) -> Callable[[], running.Fold]:
-    return lambda: running.Latest("attestation", lambda e: e.value, _event_key, lambda e: e.kind == kind)
+def _attested_fold(kind: str) -> Callable[[c.Case], running.Fold]:
+    return lambda case: running.Latest("attestation", lambda e: e.value, _event_key, lambda e: e.kind == kind)
 
 
 # --- conservative care -----------------------------------------------------------
@@ -276,7 +276,7 @@ def _care_months(f: Facts, supervised_only: bool) -> Evidence:
 
 @fact("conservative_care_months", "failed or ongoing conservative care, calendar months covered", "number",
       "conservative therapy records with start and end dates", reads=("conservative_therapy",),
-      fold=lambda: running.CareMonths(False, FAILED_CARE))
+      fold=lambda case: running.CareMonths(False, FAILED_CARE))
 def _conservative_months(f: Facts) -> Evidence:
     return _care_months(f, supervised_only=False)
 
@@ -284,14 +284,14 @@ def _conservative_months(f: Facts) -> Evidence:
 @fact("supervised_conservative_care_months",
       "failed or ongoing physician-supervised conservative care, calendar months covered",
       "number", "physician-supervised conservative therapy records with dates", reads=("conservative_therapy",),
-      fold=lambda: running.CareMonths(True, FAILED_CARE))
+      fold=lambda case: running.CareMonths(True, FAILED_CARE))
 def _supervised_months(f: Facts) -> Evidence:
     return _care_months(f, supervised_only=True)
 
 
 @fact("failed_modalities", "modalities tried and unsatisfactory or contraindicated", "list",
       "conservative therapy records with their outcome", reads=("conservative_therapy", "prior_procedure"),
-      fold=lambda: running.Modalities(("failed", "partial_relief", "contraindicated"), MODALITY))
+      fold=lambda case: running.Modalities(("failed", "partial_relief", "contraindicated"), MODALITY))
 def _failed_modalities(f: Facts) -> Evidence:
     evs = [t for t in f.events("conservative_therapy")
            if t.outcome in ("failed", "partial_relief", "contraindicated")]
@@ -307,14 +307,14 @@ def _failed_modalities(f: Facts) -> Evidence:
 
 @fact("psych_eval_cleared", "psychological evaluation cleared the patient", "bool",
       "psychological evaluation report", reads=("psych_eval",),
-      fold=lambda: running.Latest("psych_eval", lambda e: e.cleared, _event_key))
+      fold=lambda case: running.Latest("psych_eval", lambda e: e.cleared, _event_key))
 def _psych_cleared(f: Facts) -> Evidence:
     return _latest(f.events("psych_eval"), lambda e: e.cleared)
 
 
 @fact("psych_evaluator_role", "who performed the psychological evaluation", "text",
       "psychological evaluation report naming the evaluator's credential", reads=("psych_eval",),
-      fold=lambda: running.Latest("psych_eval", lambda e: e.evaluator_role, _event_key))
+      fold=lambda case: running.Latest("psych_eval", lambda e: e.evaluator_role, _event_key))
 def _psych_role(f: Facts) -> Evidence:
     return _latest(f.events("psych_eval"), lambda e: e.evaluator_role)
 
@@ -326,37 +326,47 @@ def _documented(f: Facts, kind: str) -> Evidence:
 
 @fact("physical_exam_documented", "physical examination documented", "bool",
       "history and physical / office notes with the physical examination", reads=("physical_exam",),
-      fold=lambda: running.Documented("physical_exam"))
+      fold=lambda case: running.Documented("physical_exam"))
 def _physical(f: Facts) -> Evidence:
     return _documented(f, "physical_exam")
 
 
 @fact("imaging_documented", "imaging of the spine documented", "bool", "imaging report (MRI/CT)", reads=("imaging",),
-      fold=lambda: running.Documented("imaging"))
+      fold=lambda case: running.Documented("imaging"))
 def _imaging(f: Facts) -> Evidence:
     return _documented(f, "imaging")
 
 
 @fact("odi_score", "Oswestry Disability Index, %", "number", "Oswestry Disability Index questionnaire", reads=("odi",),
-      fold=lambda: running.Latest("odi", lambda e: e.score, _event_key))
+      fold=lambda case: running.Latest("odi", lambda e: e.score, _event_key))
 def _odi(f: Facts) -> Evidence:
     return _latest(f.events("odi"), lambda e: e.score)
 
 
 @fact("pain_score", "latest pain score, 0-10", "number", "pain score (NRS/VAS) in the office notes",
       reads=("pain_score",),
-      fold=lambda: running.Latest("pain_score", lambda e: e.score, _event_key))
+      fold=lambda case: running.Latest("pain_score", lambda e: e.score, _event_key))
 def _pain(f: Facts) -> Evidence:
     return _latest(f.events("pain_score"), lambda e: e.score)
 
 
 @fact("pain_duration_months", "months since the pain began", "number",
-      "diagnosis with the date the pain began", reads=("diagnosis",))
+      "diagnosis with the date the pain began", reads=("diagnosis",),
+      fold=lambda case: running.Diagnoses(case.diagnoses, _pain_months))
 def _pain_duration(f: Facts) -> Evidence:
     onsets = [d.onset for d in _diagnoses(f) if d.onset is not None]
     if not onsets:
         return Evidence(None)
     return Evidence(windows.months_between(min(onsets), f.as_of))
+
+
+def _pain_months(found: list[Any], as_of: dt.date) -> Any:
+    onsets = [d.onset for d in found if d.onset is not None]
+    return windows.months_between(min(onsets), as_of) if onsets else None
+
+
+def _codes(found: list[Any], as_of: dt.date) -> Any:
+    return [d.code for d in found] or None
 
 
 def _diagnoses(f: Facts) -> list[Any]:
@@ -368,7 +378,7 @@ def _diagnoses(f: Facts) -> list[Any]:
 
 
 @fact("diagnosis_codes", "ICD-10 diagnoses on the case", "list", "ICD-10 diagnosis codes",
-      reads=("diagnosis",))
+      reads=("diagnosis",), fold=lambda case: running.Diagnoses(case.diagnoses, _codes))
 def _dx(f: Facts) -> Evidence:
     found = _diagnoses(f)
     if not found:  # no diagnosis on file is "not documented", never "no indication"
@@ -377,14 +387,14 @@ def _dx(f: Facts) -> Evidence:
 
 
 @fact("active_substance_use", "active substance use", "bool", "substance use screening", reads=("substance_use",),
-      fold=lambda: running.Latest("substance_use", lambda e: e.status == "active", _event_key))
+      fold=lambda case: running.Latest("substance_use", lambda e: e.status == "active", _event_key))
 def _substance(f: Facts) -> Evidence:
     return _latest(f.events("substance_use"), lambda e: e.status == "active")
 
 
 @fact("cardiac_devices", "implanted cardiac devices", "list",
       "cardiac device history (pacemaker / ICD, or none)", reads=("cardiac_device",),
-      fold=lambda: running.Latest("cardiac_device", lambda e: sorted(e.devices), _event_key))
+      fold=lambda case: running.Latest("cardiac_device", lambda e: sorted(e.devices), _event_key))
 def _cardiac(f: Facts) -> Evidence:
     return _latest(f.events("cardiac_device"), lambda e: sorted(e.devices))
 
@@ -643,7 +653,7 @@ NCD_MODALITIES = ("pharmacological", "physical", "psychological", "surgical")
       "list", "a record for each modality (pharmacological, physical, psychological, surgical): tried and "
       "unsatisfactory, or why it is unsuitable or contraindicated",
       reads=("conservative_therapy", "prior_procedure"), fields=("kind", "outcome"),
-      fold=lambda: running.Modalities(
+      fold=lambda case: running.Modalities(
           ("failed", "partial_relief", "contraindicated", "unsuitable"), MODALITY, lambda m: m in NCD_MODALITIES))
 def _modalities_addressed(f: Facts) -> Evidence:
     """One failed medication addresses one modality: NCD 160.7 (b) names four."""

@@ -57,17 +57,18 @@ class _Running:
 class Runner:
     """The folds of one case view, each advanced to the last day it was asked about."""
 
-    __slots__ = ("_by_type", "_folds")
+    __slots__ = ("_by_type", "_case", "_folds")
 
-    def __init__(self, by_type: dict[str, list[Any]]) -> None:
+    def __init__(self, case: Any, by_type: dict[str, list[Any]]) -> None:
+        self._case = case
         self._by_type = by_type
         self._folds: dict[str, _Running] = {}
 
-    def value(self, name: str, make: Callable[[], Fold], as_of: dt.date) -> Any:
+    def value(self, name: str, make: Callable[[Any], Fold], as_of: dt.date) -> Any:
         """The value of fact *name* on *as_of* (events of that day included)."""
         run = self._folds.get(name)
         if run is None or as_of < run.day:
-            run = self._folds[name] = _Running(make())
+            run = self._folds[name] = _Running(make(self._case))
         fold = run.fold
         for i, kind in enumerate(fold.kinds):
             evs = self._by_type.get(kind, ())
@@ -140,6 +141,25 @@ class Documented:
 
     def value(self, as_of: dt.date) -> Any:
         return True if self._seen else None
+
+
+class Diagnoses:
+    """The case's diagnoses and those recorded since, the latest word on a code winning; *measure*
+    reads the active ones (in the order their codes first appeared) on the as-of date."""
+
+    __slots__ = ("_latest", "_measure", "kinds")
+
+    def __init__(self, opened_with: Sequence[Any], measure: Callable[[list[Any], dt.date], Any]) -> None:
+        self.kinds: tuple[str, ...] = ("diagnosis",)
+        self._latest: dict[str, Any] = {d.code: d for d in opened_with}
+        self._measure = measure
+
+    def add(self, ev: Any) -> None:
+        self._latest[ev.code] = ev
+
+    def value(self, as_of: dt.date) -> Any:
+        active = [d for d in self._latest.values() if getattr(d, "type", None) != "diagnosis" or d.status == "active"]
+        return self._measure(active, as_of)
 
 
 # --- modalities ---------------------------------------------------------------------------

@@ -65,6 +65,9 @@ def documentation(draw: Any) -> dict[str, Any]:
         {"type": "attestation", "date": day, "kind": "extenuating_circumstances", "value": True},
         {"type": "pain_score", "date": day, "score": draw(st.integers(0, 10))},
         {"type": "psych_eval", "date": day, "evaluator_role": "psychiatrist", "cleared": True},
+        {"type": "diagnosis", "date": day, "code": draw(st.sampled_from(["M96.1", "M54.5", "G89.4"])),
+         "status": draw(st.sampled_from(["active", "resolved", "ruled_out"])),
+         "onset": draw(st.one_of(st.none(), days.map(dt.date.isoformat)))},
     ]))
 
 
