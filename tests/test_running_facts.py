@@ -126,3 +126,22 @@ def test_cover_measures_the_union_as_months_covered_does(spans, asked):
         cover.advance(day)
         clipped = [(s, day if n is None else min(s + dt.timedelta(days=n), day)) for s, n in added if s <= day]
         assert cover.months() == months_covered(clipped), day
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case_events, st.sampled_from(["medicare", "aetna", "cigna"]), days)
+def test_replay_view_without_rejected_events_equals_a_view_built_without_them(evs, policy, on):
+    """Replay drops each rejected event from its own copy of the view, in place; the result is the
+    view built from scratch without them (the same events, order and exclusions)."""
+    case = _case(evs, policy)
+    if case is None:
+        return
+    pathway = ENGINE.compiled(ENGINE.policy_for(case, on)).pathway
+    replay = pathway.replay(CaseView(case), on)
+    built = CaseView(case).known(on).without(replay.rejected)
+    got = replay.facts.view
+    assert [e.id for e in got.ordered] == [e.id for e in built.ordered]
+    assert got.excluded == built.excluded
+    for kind in {e.type for e in case.events}:
+        ids = [[e.id for e in view.upto(kind, dt.date.max, False)] for view in (got, built)]
+        assert ids[0] == ids[1], kind
