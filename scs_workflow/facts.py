@@ -211,7 +211,10 @@ def _latest(evs: Sequence[Any], pick: Callable[[Any], Any]) -> Evidence:
     if not evs:
         return Evidence(None)
     last = _event_key(evs[-1])
-    same = [e for e in evs if _event_key(e) == last]
+    first = len(evs) - 1
+    while first and _event_key(evs[first - 1]) == last:  # evs are in key order: the last moment is a tail
+        first -= 1
+    same = evs[first:]
     values = [pick(e) for e in same]
     if any(v != values[0] for v in values[1:]):
         return Evidence(Contradiction(
@@ -437,17 +440,27 @@ def _extenuating(f: Facts) -> Evidence:
 # --- trials ----------------------------------------------------------------------
 
 
-def _last_trial(f: Facts) -> tuple[Any | None, list[Any]]:
-    """The last trial placed and the outcomes recorded for it, in date order (the latest one counts)."""
+def _last_outcomes(f: Facts) -> tuple[Any | None, list[Any]]:
+    """The last trial placed and its latest outcome records: of the outcomes recorded for it (ending
+    after it started), those of the latest moment, in date order. Found from the end, so a case
+    with thousands of trial outcomes stays linear."""
     placed = f.events("trial_placement")
     if not placed:
         return None, []
     p = placed[-1]
-    return p, [o for o in f.events("trial_outcome") if o.ended_at >= p.started_at]
+    same: list[Any] = []
+    for o in reversed(f.events("trial_outcome")):
+        if o.ended_at < p.started_at:
+            continue
+        if same and _event_key(o) != _event_key(same[-1]):
+            break
+        same.append(o)
+    same.reverse()
+    return p, same
 
 
 def _trial_value(f: Facts, pick: Callable[[Any, Any], Any]) -> Evidence:
-    p, outs = _last_trial(f)
+    p, outs = _last_outcomes(f)
     if p is None or not outs:
         return Evidence(None, _ids(x for x in (p,) if x is not None))
     value, ids = _latest(outs, lambda o: pick(p, o))
@@ -499,7 +512,7 @@ def _trial_tech(f: Facts) -> Evidence:
 @fact("trial_leads", "leads placed in the last trial", "number", "trial placement record",
       reads=("trial_placement", "trial_outcome"))
 def _trial_leads(f: Facts) -> Evidence:
-    p, _ = _last_trial(f)
+    p, _ = _last_outcomes(f)
     return Evidence(p.leads, (p.id,)) if p else Evidence(None)
 
 
