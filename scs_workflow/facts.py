@@ -124,12 +124,17 @@ class CaseView:
 
     def upto(self, kind: str, as_of: dt.date, history_only: bool) -> list[Any]:
         """Events of *kind* on or before *as_of*; with *history_only*, that day's procedures are left out."""
+        evs, n = self.prefix(kind, as_of, history_only)
+        return evs[:n]
+
+    def prefix(self, kind: str, as_of: dt.date, history_only: bool) -> tuple[list[Any], int]:
+        """All the events of *kind* and how many of them :meth:`upto` takes (no copy: for reading from the end)."""
         evs = self._by_type.get(kind)
         if not evs:
-            return []
+            return [], 0
         if history_only and evs[0].procedure:
-            return evs[: bisect.bisect_left(self._dates[kind], as_of)]
-        return evs[: bisect.bisect_right(self._dates[kind], as_of)]
+            return evs, bisect.bisect_left(self._dates[kind], as_of)
+        return evs, bisect.bisect_right(self._dates[kind], as_of)
 
     def on(self, kinds: Iterable[str], day: dt.date) -> list[Any]:
         return [e for k in kinds for e in self._by_type.get(k, ()) if e.date == day]
@@ -444,12 +449,14 @@ def _last_outcomes(f: Facts) -> tuple[Any | None, list[Any]]:
     """The last trial placed and its latest outcome records: of the outcomes recorded for it (ending
     after it started), those of the latest moment, in date order. Found from the end, so a case
     with thousands of trial outcomes stays linear."""
-    placed = f.events("trial_placement")
-    if not placed:
+    placed, n = f.view.prefix("trial_placement", f.as_of, f.history_only)
+    if not n:
         return None, []
-    p = placed[-1]
+    p = placed[n - 1]
+    outcomes, n = f.view.prefix("trial_outcome", f.as_of, f.history_only)
     same: list[Any] = []
-    for o in reversed(f.events("trial_outcome")):
+    for i in range(n - 1, -1, -1):
+        o = outcomes[i]
         if o.ended_at < p.started_at:
             continue
         if same and _event_key(o) != _event_key(same[-1]):
