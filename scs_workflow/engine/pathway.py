@@ -119,13 +119,22 @@ class _Walk:
     def facts(self, day: dt.date) -> Facts:
         hit = self.facts_on.get(day)
         if hit is None:
-            hit = self.facts_on[day] = Facts(self.view, day)
+            hit = self.facts_on[day] = Facts(self.view, day, status_only=True)  # values: no evidence lists
         return hit
 
-    def reject(self, event_id: str) -> None:
-        self.rejected.add(event_id)
-        self.view = self.view.without(frozenset(self.rejected))
+    def reject(self, ev: Any) -> None:
+        """Facts stop reading *ev*: replay's own copy of the view drops it in place."""
+        if not self.rejected:
+            self.view = self.view.private()
+        self.rejected.add(ev.id)
+        self.view.drop(ev)
         self.facts_on.clear()
+
+    def finish(self) -> CaseView:
+        """The view without the rejected events, saying so (``excluded``)."""
+        if self.rejected:
+            self.view.excluded = self.view.excluded | self.rejected
+        return self.view
 
 
 @dataclass(frozen=True)
@@ -246,6 +255,7 @@ class Pathway:
                 self._settle(walk.walker, day, walk.facts(day), walk.steps)
             elif ev.type in self._watch.get(walk.walker.state, ()):
                 self._settle(walk.walker, day, walk.facts(day), walk.steps)
+        walk.finish()
         if facts is None or facts.view is not walk.view:
             facts = Facts(walk.view, as_of, history_only=history_only,
                           line=None if facts is None else facts.line,
@@ -295,7 +305,7 @@ class Pathway:
                 step = Step(step.event_id, step.event_type, step.date, before, step.to_state, True,
                             f"judged again on the later record: {step.reason}")
         elif not held:
-            walk.reject(ev.id)
+            walk.reject(ev)
         walk.steps.append(_corrected_note(step, walk.view))
 
     def _judge_held(self, walk: _Walk, trigger: str, event_id: str, day: dt.date) -> None:

@@ -15,18 +15,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from . import case as c
-from . import windows
+from . import running, windows
+from .running import Contradiction as Contradiction
 from .service import ServiceLine
-
-
-class Contradiction(str):
-    """The value of a fact whose records on one date disagree: insufficient, and named.
-
-    ``contradictory records ev-3, ev-7 on 2026-01-12``: the file's order never decides
-    which record is right; a correction of one of them does.
-    """
-
-    __slots__ = ()
 
 
 class Evidence(NamedTuple):
@@ -48,6 +39,8 @@ class FactSpec:
     """The event types it looks at: replay re-judges a milestone only when one of them arrives."""
     fields: frozenset[str] = frozenset()
     """Event fields it needs, each carried by at least one of the ``reads`` types (checked by validate)."""
+    fold: Callable[[c.Case], running.Fold] | None = None
+    """The same value kept as a running fold (:mod:`scs_workflow.model.running`), for replay's day-by-day facts."""
 
 
 FACTS: dict[str, FactSpec] = {}
@@ -55,10 +48,11 @@ FACTS: dict[str, FactSpec] = {}
 
 def fact(
     name: str, label: str, kind: str, document: str, *, per_request: bool = False, reads: Sequence[str] = (),
-    fields: Sequence[str] = (),
+    fields: Sequence[str] = (), fold: Callable[[c.Case], running.Fold] | None = None,
 ) -> Callable[[Callable[[Facts], Evidence]], Callable[[Facts], Evidence]]:
     def register(fn: Callable[[Facts], Evidence]) -> Callable[[Facts], Evidence]:
-        FACTS[name] = FactSpec(name, label, kind, document, per_request, fn, frozenset(reads), frozenset(fields))
+        FACTS[name] = FactSpec(name, label, kind, document, per_request, fn, frozenset(reads), frozenset(fields),
+                               fold)
         return fn
 
     return register
@@ -72,7 +66,7 @@ class CaseView:
     *known_on*. Events in *excluding* (those the pathway's replay rejected) are left out.
     """
 
-    __slots__ = ("_by_type", "_dates", "case", "corrected_by", "excluded", "known_on", "ordered")
+    __slots__ = ("_by_type", "_dates", "_runner", "case", "corrected_by", "excluded", "known_on", "ordered")
 
     def __init__(self, case: c.Case, *, known_on: dt.date | None = None,
                  excluding: frozenset[str] = frozenset()) -> None:
@@ -85,6 +79,13 @@ class CaseView:
         for ev in self.ordered:
             self._by_type.setdefault(ev.type, []).append(ev)
         self._dates = {t: [e.date for e in evs] for t, evs in self._by_type.items()}
+        self._runner: running.Runner | None = None
+
+    def running(self, name: str, fold: Callable[[c.Case], running.Fold], as_of: dt.date) -> Any:
+        """Fact *name*'s value on *as_of* from its running fold (cheap for increasing dates)."""
+        if self._runner is None:
+            self._runner = running.Runner(self.case, self._by_type)
+        return self._runner.value(name, fold, as_of)
 
     def known(self, as_of: dt.date) -> CaseView:
         """The view as known on *as_of*: corrections recorded later are not applied (self if none is)."""
@@ -101,14 +102,39 @@ class CaseView:
             return self
         return CaseView(self.case, known_on=self.known_on, excluding=self.excluded | ids)
 
+    def private(self) -> CaseView:
+        """A copy of this view that :meth:`drop` may change (replay's own, once it rejects an event)."""
+        return CaseView(self.case, known_on=self.known_on, excluding=self.excluded)
+
+    def drop(self, ev: Any) -> None:
+        """Leave *ev* out, in place: O(log n) to find it and a list deletion, not a new view (a case
+        with thousands of rejected events stays O(n log n)). Only on a :meth:`private` copy; the
+        caller sets ``excluded`` once it is done."""
+        at = bisect.bisect_left(self.ordered, _event_key(ev), key=_event_key)
+        while self.ordered[at].id != ev.id:
+            at += 1
+        del self.ordered[at]
+        evs = self._by_type[ev.type]
+        at = bisect.bisect_left(self._dates[ev.type], ev.date)
+        while evs[at].id != ev.id:
+            at += 1
+        del evs[at], self._dates[ev.type][at]
+        if self._runner is not None:
+            self._runner.forget(ev.type, at)
+
     def upto(self, kind: str, as_of: dt.date, history_only: bool) -> list[Any]:
         """Events of *kind* on or before *as_of*; with *history_only*, that day's procedures are left out."""
+        evs, n = self.prefix(kind, as_of, history_only)
+        return evs[:n]
+
+    def prefix(self, kind: str, as_of: dt.date, history_only: bool) -> tuple[list[Any], int]:
+        """All the events of *kind* and how many of them :meth:`upto` takes (no copy: for reading from the end)."""
         evs = self._by_type.get(kind)
         if not evs:
-            return []
+            return [], 0
         if history_only and evs[0].procedure:
-            return evs[: bisect.bisect_left(self._dates[kind], as_of)]
-        return evs[: bisect.bisect_right(self._dates[kind], as_of)]
+            return evs, bisect.bisect_left(self._dates[kind], as_of)
+        return evs, bisect.bisect_right(self._dates[kind], as_of)
 
     def on(self, kinds: Iterable[str], day: dt.date) -> list[Any]:
         return [e for k in kinds for e in self._by_type.get(k, ()) if e.date == day]
@@ -122,9 +148,13 @@ def _event_key(ev: Any) -> tuple[dt.date, dt.time]:
 
 
 class Facts:
-    """Lazily computed, memoised facts for one case as of one date (and one requested line)."""
+    """Lazily computed, memoised facts for one case as of one date (and one requested line).
 
-    __slots__ = ("_cache", "as_of", "history_only", "judged", "line", "requested", "view")
+    *status_only* facts (replay's day by day) take the facts that have a running fold from it:
+    the same value, without the list of events (only the facts of the date of service show it).
+    """
+
+    __slots__ = ("_cache", "as_of", "history_only", "judged", "line", "requested", "status_only", "view")
 
     def __init__(
         self,
@@ -135,12 +165,14 @@ class Facts:
         line: ServiceLine | None = None,
         requested: Sequence[ServiceLine] = (),
         cache: dict[str, Evidence] | None = None,
+        status_only: bool = False,
     ) -> None:
         self.view = view
         self.as_of = as_of
         self.history_only = history_only
         self.line = line
         self.requested = requested
+        self.status_only = status_only and not history_only
         self._cache: dict[str, Evidence] = {} if cache is None else cache
         self.judged: dict[str, Any] = {}
         """Criterion judgements already made on these facts (filled by the pathway's guards)."""
@@ -148,7 +180,7 @@ class Facts:
     def for_line(self, line: ServiceLine) -> Facts:
         """The same case facts (shared cache) with *line* as the service in question."""
         return Facts(self.view, self.as_of, history_only=self.history_only, line=line,
-                     requested=self.requested, cache=self._cache)
+                     requested=self.requested, cache=self._cache, status_only=self.status_only)
 
     def get(self, name: str) -> Evidence:
         spec = FACTS[name]
@@ -156,7 +188,11 @@ class Facts:
             return spec.compute(self)
         hit = self._cache.get(name)
         if hit is None:
-            hit = self._cache[name] = spec.compute(self)
+            if self.status_only and spec.fold is not None:
+                hit = Evidence(self.view.running(name, spec.fold, self.as_of))
+            else:
+                hit = spec.compute(self)
+            self._cache[name] = hit
         return hit
 
     def events(self, kind: str) -> list[Any]:
@@ -180,7 +216,10 @@ def _latest(evs: Sequence[Any], pick: Callable[[Any], Any]) -> Evidence:
     if not evs:
         return Evidence(None)
     last = _event_key(evs[-1])
-    same = [e for e in evs if _event_key(e) == last]
+    first = len(evs) - 1
+    while first and _event_key(evs[first - 1]) == last:  # evs are in key order: the last moment is a tail
+        first -= 1
+    same = evs[first:]
     values = [pick(e) for e in same]
     if any(v != values[0] for v in values[1:]):
         return Evidence(Contradiction(
@@ -190,6 +229,10 @@ def _latest(evs: Sequence[Any], pick: Callable[[Any], Any]) -> Evidence:
 
 def _attested(f: Facts, kind: str) -> Evidence:
     return _latest([e for e in f.events("attestation") if e.kind == kind], lambda e: e.value)
+
+
+def _attested_fold(kind: str) -> Callable[[c.Case], running.Fold]:
+    return lambda case: running.Latest("attestation", lambda e: e.value, _event_key, lambda e: e.kind == kind)
 
 
 # --- conservative care -----------------------------------------------------------
@@ -240,20 +283,23 @@ def _care_months(f: Facts, supervised_only: bool) -> Evidence:
 
 
 @fact("conservative_care_months", "failed or ongoing conservative care, calendar months covered", "number",
-      "conservative therapy records with start and end dates", reads=("conservative_therapy",))
+      "conservative therapy records with start and end dates", reads=("conservative_therapy",),
+      fold=lambda case: running.CareMonths(False, FAILED_CARE))
 def _conservative_months(f: Facts) -> Evidence:
     return _care_months(f, supervised_only=False)
 
 
 @fact("supervised_conservative_care_months",
       "failed or ongoing physician-supervised conservative care, calendar months covered",
-      "number", "physician-supervised conservative therapy records with dates", reads=("conservative_therapy",))
+      "number", "physician-supervised conservative therapy records with dates", reads=("conservative_therapy",),
+      fold=lambda case: running.CareMonths(True, FAILED_CARE))
 def _supervised_months(f: Facts) -> Evidence:
     return _care_months(f, supervised_only=True)
 
 
 @fact("failed_modalities", "modalities tried and unsatisfactory or contraindicated", "list",
-      "conservative therapy records with their outcome", reads=("conservative_therapy", "prior_procedure"))
+      "conservative therapy records with their outcome", reads=("conservative_therapy", "prior_procedure"),
+      fold=lambda case: running.Modalities(("failed", "partial_relief", "contraindicated"), MODALITY))
 def _failed_modalities(f: Facts) -> Evidence:
     evs = [t for t in f.events("conservative_therapy")
            if t.outcome in ("failed", "partial_relief", "contraindicated")]
@@ -268,13 +314,15 @@ def _failed_modalities(f: Facts) -> Evidence:
 
 
 @fact("psych_eval_cleared", "psychological evaluation cleared the patient", "bool",
-      "psychological evaluation report", reads=("psych_eval",))
+      "psychological evaluation report", reads=("psych_eval",),
+      fold=lambda case: running.Latest("psych_eval", lambda e: e.cleared, _event_key))
 def _psych_cleared(f: Facts) -> Evidence:
     return _latest(f.events("psych_eval"), lambda e: e.cleared)
 
 
 @fact("psych_evaluator_role", "who performed the psychological evaluation", "text",
-      "psychological evaluation report naming the evaluator's credential", reads=("psych_eval",))
+      "psychological evaluation report naming the evaluator's credential", reads=("psych_eval",),
+      fold=lambda case: running.Latest("psych_eval", lambda e: e.evaluator_role, _event_key))
 def _psych_role(f: Facts) -> Evidence:
     return _latest(f.events("psych_eval"), lambda e: e.evaluator_role)
 
@@ -285,34 +333,48 @@ def _documented(f: Facts, kind: str) -> Evidence:
 
 
 @fact("physical_exam_documented", "physical examination documented", "bool",
-      "history and physical / office notes with the physical examination", reads=("physical_exam",))
+      "history and physical / office notes with the physical examination", reads=("physical_exam",),
+      fold=lambda case: running.Documented("physical_exam"))
 def _physical(f: Facts) -> Evidence:
     return _documented(f, "physical_exam")
 
 
-@fact("imaging_documented", "imaging of the spine documented", "bool", "imaging report (MRI/CT)", reads=("imaging",))
+@fact("imaging_documented", "imaging of the spine documented", "bool", "imaging report (MRI/CT)", reads=("imaging",),
+      fold=lambda case: running.Documented("imaging"))
 def _imaging(f: Facts) -> Evidence:
     return _documented(f, "imaging")
 
 
-@fact("odi_score", "Oswestry Disability Index, %", "number", "Oswestry Disability Index questionnaire", reads=("odi",))
+@fact("odi_score", "Oswestry Disability Index, %", "number", "Oswestry Disability Index questionnaire", reads=("odi",),
+      fold=lambda case: running.Latest("odi", lambda e: e.score, _event_key))
 def _odi(f: Facts) -> Evidence:
     return _latest(f.events("odi"), lambda e: e.score)
 
 
 @fact("pain_score", "latest pain score, 0-10", "number", "pain score (NRS/VAS) in the office notes",
-      reads=("pain_score",))
+      reads=("pain_score",),
+      fold=lambda case: running.Latest("pain_score", lambda e: e.score, _event_key))
 def _pain(f: Facts) -> Evidence:
     return _latest(f.events("pain_score"), lambda e: e.score)
 
 
 @fact("pain_duration_months", "months since the pain began", "number",
-      "diagnosis with the date the pain began", reads=("diagnosis",))
+      "diagnosis with the date the pain began", reads=("diagnosis",),
+      fold=lambda case: running.Diagnoses(case.diagnoses, _pain_months))
 def _pain_duration(f: Facts) -> Evidence:
     onsets = [d.onset for d in _diagnoses(f) if d.onset is not None]
     if not onsets:
         return Evidence(None)
     return Evidence(windows.months_between(min(onsets), f.as_of))
+
+
+def _pain_months(found: list[Any], as_of: dt.date) -> Any:
+    onsets = [d.onset for d in found if d.onset is not None]
+    return windows.months_between(min(onsets), as_of) if onsets else None
+
+
+def _codes(found: list[Any], as_of: dt.date) -> Any:
+    return [d.code for d in found] or None
 
 
 def _diagnoses(f: Facts) -> list[Any]:
@@ -324,7 +386,7 @@ def _diagnoses(f: Facts) -> list[Any]:
 
 
 @fact("diagnosis_codes", "ICD-10 diagnoses on the case", "list", "ICD-10 diagnosis codes",
-      reads=("diagnosis",))
+      reads=("diagnosis",), fold=lambda case: running.Diagnoses(case.diagnoses, _codes))
 def _dx(f: Facts) -> Evidence:
     found = _diagnoses(f)
     if not found:  # no diagnosis on file is "not documented", never "no indication"
@@ -332,43 +394,50 @@ def _dx(f: Facts) -> Evidence:
     return Evidence([d.code for d in found], tuple(d.id for d in found if isinstance(d, c.DiagnosisRecorded)))
 
 
-@fact("active_substance_use", "active substance use", "bool", "substance use screening", reads=("substance_use",))
+@fact("active_substance_use", "active substance use", "bool", "substance use screening", reads=("substance_use",),
+      fold=lambda case: running.Latest("substance_use", lambda e: e.status == "active", _event_key))
 def _substance(f: Facts) -> Evidence:
     return _latest(f.events("substance_use"), lambda e: e.status == "active")
 
 
 @fact("cardiac_devices", "implanted cardiac devices", "list",
-      "cardiac device history (pacemaker / ICD, or none)", reads=("cardiac_device",))
+      "cardiac device history (pacemaker / ICD, or none)", reads=("cardiac_device",),
+      fold=lambda case: running.Latest("cardiac_device", lambda e: sorted(e.devices), _event_key))
 def _cardiac(f: Facts) -> Evidence:
     return _latest(f.events("cardiac_device"), lambda e: sorted(e.devices))
 
 
 @fact("late_resort_attested", "SCS attested as a late (if not last) resort", "bool",
-      "physician attestation that SCS is a late resort", reads=("attestation",))
+      "physician attestation that SCS is a late resort", reads=("attestation",),
+      fold=_attested_fold("late_resort"))
 def _late(f: Facts) -> Evidence:
     return _attested(f, "late_resort")
 
 
 @fact("facility_attested", "facility, equipment and staff for follow-up available", "bool",
-      "facility / provider attestation of equipment and follow-up capability", reads=("attestation",))
+      "facility / provider attestation of equipment and follow-up capability", reads=("attestation",),
+      fold=_attested_fold("facility_capability"))
 def _facility(f: Facts) -> Evidence:
     return _attested(f, "facility_capability")
 
 
 @fact("education_documented", "risks, benefits and alternatives discussed with the patient", "bool",
-      "documentation of patient education and disclosure", reads=("attestation",))
+      "documentation of patient education and disclosure", reads=("attestation",),
+      fold=_attested_fold("education_risks_benefits"))
 def _education(f: Facts) -> Evidence:
     return _attested(f, "education_risks_benefits")
 
 
 @fact("behavioral_health_attested", "behavioral-health attestation: no uncontrolled condition", "bool",
-      "behavioral-health attestation", reads=("attestation",))
+      "behavioral-health attestation", reads=("attestation",),
+      fold=_attested_fold("behavioral_health"))
 def _bh(f: Facts) -> Evidence:
     return _attested(f, "behavioral_health")
 
 
 @fact("extenuating_circumstances_documented", "extenuating circumstances for a repeat trial", "bool",
-      "documentation of the extenuating circumstances of the failed trial", reads=("attestation",))
+      "documentation of the extenuating circumstances of the failed trial", reads=("attestation",),
+      fold=_attested_fold("extenuating_circumstances"))
 def _extenuating(f: Facts) -> Evidence:
     return _attested(f, "extenuating_circumstances")
 
@@ -376,17 +445,29 @@ def _extenuating(f: Facts) -> Evidence:
 # --- trials ----------------------------------------------------------------------
 
 
-def _last_trial(f: Facts) -> tuple[Any | None, list[Any]]:
-    """The last trial placed and the outcomes recorded for it, in date order (the latest one counts)."""
-    placed = f.events("trial_placement")
-    if not placed:
+def _last_outcomes(f: Facts) -> tuple[Any | None, list[Any]]:
+    """The last trial placed and its latest outcome records: of the outcomes recorded for it (ending
+    after it started), those of the latest moment, in date order. Found from the end, so a case
+    with thousands of trial outcomes stays linear."""
+    placed, n = f.view.prefix("trial_placement", f.as_of, f.history_only)
+    if not n:
         return None, []
-    p = placed[-1]
-    return p, [o for o in f.events("trial_outcome") if o.ended_at >= p.started_at]
+    p = placed[n - 1]
+    outcomes, n = f.view.prefix("trial_outcome", f.as_of, f.history_only)
+    same: list[Any] = []
+    for i in range(n - 1, -1, -1):
+        o = outcomes[i]
+        if o.ended_at < p.started_at:
+            continue
+        if same and _event_key(o) != _event_key(same[-1]):
+            break
+        same.append(o)
+    same.reverse()
+    return p, same
 
 
 def _trial_value(f: Facts, pick: Callable[[Any, Any], Any]) -> Evidence:
-    p, outs = _last_trial(f)
+    p, outs = _last_outcomes(f)
     if p is None or not outs:
         return Evidence(None, _ids(x for x in (p,) if x is not None))
     value, ids = _latest(outs, lambda o: pick(p, o))
@@ -438,7 +519,7 @@ def _trial_tech(f: Facts) -> Evidence:
 @fact("trial_leads", "leads placed in the last trial", "number", "trial placement record",
       reads=("trial_placement", "trial_outcome"))
 def _trial_leads(f: Facts) -> Evidence:
-    p, _ = _last_trial(f)
+    p, _ = _last_outcomes(f)
     return Evidence(p.leads, (p.id,)) if p else Evidence(None)
 
 
@@ -591,7 +672,9 @@ NCD_MODALITIES = ("pharmacological", "physical", "psychological", "surgical")
 @fact("modalities_addressed", "modalities tried and unsatisfactory, or judged unsuitable or contraindicated",
       "list", "a record for each modality (pharmacological, physical, psychological, surgical): tried and "
       "unsatisfactory, or why it is unsuitable or contraindicated",
-      reads=("conservative_therapy", "prior_procedure"), fields=("kind", "outcome"))
+      reads=("conservative_therapy", "prior_procedure"), fields=("kind", "outcome"),
+      fold=lambda case: running.Modalities(
+          ("failed", "partial_relief", "contraindicated", "unsuitable"), MODALITY, lambda m: m in NCD_MODALITIES))
 def _modalities_addressed(f: Facts) -> Evidence:
     """One failed medication addresses one modality: NCD 160.7 (b) names four."""
     evs = [t for t in f.events("conservative_therapy")

@@ -141,13 +141,14 @@ def months_covered(blocks: Iterable[Block]) -> int:
     return max(longest, longest_months_in_days(total))
 
 
-def longest_months_in_days(days: int) -> int:
+def longest_months_in_days(days: int, *, at_least: int = 0) -> int:
     """The most whole calendar months that *days* days surely hold, whatever the start date.
 
     *m* months fit only when *days* is at least the longest span of *m* calendar months
-    (31 days for one month, 62 for two, 184 for six, 366 for twelve).
+    (31 days for one month, 62 for two, 184 for six, 366 for twelve). *at_least*: months
+    known to fit already (the count starts there; a running total passes its last answer).
     """
-    months = 0
+    months = at_least
     while _longest_span(months + 1) <= days:
         months += 1
     return months
