@@ -507,8 +507,8 @@ def test_every_row_as_a_subprocess(tmp_path: Path) -> None:
 
 
 def _readme_exit_table() -> dict[int, str]:
-    text = (ROOT / "docs" / "cli.md").read_text()
-    section = text.split("## Exit status and limits", 1)[1].split("\n#", 1)[0]
+    text = (ROOT / "README.md").read_text()
+    section = text.split("## Exit status", 1)[1].split("\n#", 1)[0]
     rows = re.findall(r"^\| (\d) \| .*? \| (.*?) \|$", section, re.M)
     return {int(code): commands for code, commands in rows}
 
