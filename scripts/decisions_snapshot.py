@@ -22,7 +22,7 @@ REQUESTS = [
     ["--code", "63650x2:permanent"],
     ["--code", "63650"],
     ["--code", "63650x2:trial", "--place-of-service", "office"],
-    ["--code", "63688", "--code", "63685", "--place-of-service", "hospital_outpatient"],
+    ["--code", "63688", "--code", "63685", "--place-of-service", "hopd"],
     ["--code", "95972"],
 ]
 DATES = ["2026-04-01", "2026-05-01", "2026-06-15", "2027-01-31"]
