@@ -247,7 +247,7 @@ class Engine:
             use, path = _choose_use(cp.pathway, state, uses)
         path, owed = _documentation_owed(cp, replay, state, use, path)
         fits = state in use.states
-        by_paperwork = path is not None and all(h.auto for h in path)
+        by_paperwork = path is not None and all(h.paperwork for h in path)
         # the criteria of the gate, plus those of any documentation milestone still ahead
         crits = list(cp.gate_criteria[(line.code, use.use)])
         if not fits and by_paperwork and path:
@@ -334,7 +334,7 @@ def _choose_use(pathway: Pathway, state: str, uses: list[GateUse]) -> tuple[Gate
         path = pathway.shortest_path(state, set(use.states))
         if path is None:
             continue
-        paperwork_only = all(h.auto for h in path)
+        paperwork_only = all(h.paperwork for h in path)
         key = (0 if paperwork_only else 1, len(path))
         if best is None or key < best[:2]:
             best = (key[0], key[1], use, path)

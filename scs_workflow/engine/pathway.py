@@ -17,6 +17,7 @@ from typing import Any
 
 from transitions import EventData, Machine, MachineError
 
+from ..model.case import RECORD_TYPES
 from ..model.facts import FACTS, CaseView, Facts
 from ..policy import Policy, TransitionDef
 from ..policy.criteria import INSUFFICIENT, MET, NOT_MET, CriterionJudge, Judgement, Status, leaves
@@ -70,6 +71,12 @@ class Hop:
     auto: bool
     requires: tuple[str, ...]
     requires_not_met: tuple[str, ...]
+
+    @property
+    def paperwork(self) -> bool:
+        """Documentation stands in the way, not a procedure: a milestone, or a record such as the
+        trial outcome (a missing record pends for it, never denies)."""
+        return self.auto or self.trigger in RECORD_TYPES
 
 
 @dataclass(frozen=True)

@@ -411,6 +411,10 @@ Event = Annotated[
 ]
 
 EVENT_TYPES: tuple[str, ...] = tuple(t.model_fields["type"].default for t in get_args(get_args(Event)[0]))
+#: the event types that record a result rather than perform a service (a trial outcome): a transition
+#: they trigger is documentation to send, not a procedure still to do
+RECORD_TYPES: frozenset[str] = frozenset(
+    t.model_fields["type"].default for t in get_args(get_args(Event)[0]) if not t.procedure)
 
 
 class Diagnosis(_Model):

@@ -1,0 +1,53 @@
+"""Red-team probes of issue 8: realistic requests tried from the outside, one test per defect found.
+
+Each test names the request and what the policy says; every test here failed on the merged main
+(c42969d) before its fix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from casebuilder import TRIAL_DAY, D, Patient, trial_candidate
+
+from scs_workflow import Engine, ServiceLine
+
+PACKS = ["medicare", "aetna", "cigna"]
+
+
+def placed_without_outcome(policy: str) -> Patient:
+    """A screened candidate whose trial leads were placed on TRIAL_DAY; no trial outcome on file yet."""
+    return trial_candidate(policy).event(
+        "trial_placement", TRIAL_DAY, started_at=dt.datetime.combine(TRIAL_DAY, dt.time(8)), leads=2,
+        contacts=16, region="thoracic", setting="asc")
+
+
+@pytest.mark.parametrize("policy", PACKS)
+@pytest.mark.parametrize("request_line", ["63650x2:permanent", "63685"])
+def test_unknown_pends_permanent_implant_while_the_trial_outcome_is_not_on_file(
+        engine: Engine, policy: str, request_line: str) -> None:
+    """The trial was placed a month ago and its outcome was never filed: the only thing between the
+    case and an approvable permanent implant is the trial outcome record, so the request pends for it
+    (README: pend when "only documentation stands between the case and an allowed state"); it is not
+    a denial sent to clinical review."""
+    case = placed_without_outcome(policy).case()
+    line = ServiceLine.parse(request_line, place_of_service="asc", waveform="tonic")
+    code = engine.decide(case, [line], D(2026, 4, 1)).codes[0]
+    assert code.outcome == "pend"
+    assert not code.requires_clinical_review
+    assert any("trial outcome" in doc for doc in code.missing_documents)
+
+
+@pytest.mark.parametrize("policy", PACKS)
+def test_no_false_approval_permanent_implant_after_the_trial_outcome_is_retracted(
+        engine: Engine, policy: str) -> None:
+    """A trial outcome entered in error and retracted leaves no judged trial: never an approval."""
+    p = trial_candidate(policy).trial(pain=(8, 2))
+    outcome = next(e["id"] for e in p.data["events"] if e["type"] == "trial_outcome")
+    p.event("correction", D(2026, 3, 20), corrects=outcome, retracted=True, by="nurse-reviewer",
+            reason="entered on the wrong patient")
+    line = ServiceLine.parse("63650x2:permanent", place_of_service="asc", waveform="tonic")
+    code = engine.decide(p.case(), [line], D(2026, 4, 1)).codes[0]
+    assert code.outcome == "pend"
+    assert any("trial outcome" in doc for doc in code.missing_documents)
