@@ -126,8 +126,11 @@ def test_generator_is_never_for_a_trial(decide_one):
     case = trial_candidate().case()
     d = decide_one(case, "63685", TRIAL_DAY, also=["63650"])
     assert d.outcome.value == "deny" and "trial stimulator is part of 63650" in d.reasons[0]
+    # during the trial, a generator waits for the trial outcome: it pends for that record (the trial
+    # is not judged yet), never approves
     active = trial_candidate().trial(hours=168).case()
-    assert decide_one(active, "63685", D(2026, 3, 5)).outcome.value == "deny"
+    during = decide_one(active, "63685", D(2026, 3, 5))
+    assert during.outcome.value == "pend" and any("trial outcome" in m for m in during.missing_documents)
 
 
 def test_generator_with_permanent_leads_after_a_successful_trial(decide_one):
