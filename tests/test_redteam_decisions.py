@@ -51,3 +51,22 @@ def test_no_false_approval_permanent_implant_after_the_trial_outcome_is_retracte
     code = engine.decide(p.case(), [line], D(2026, 4, 1)).codes[0]
     assert code.outcome == "pend"
     assert any("trial outcome" in doc for doc in code.missing_documents)
+
+
+def test_unknown_pends_aetna_physical_therapy_that_does_not_say_it_was_in_person(engine: Engine) -> None:
+    """CPB 0194 (as summarised) asks for >= 6 weeks of *in-person* PT in the past year. A PT record
+    that does not say whether it was in person or remote is not evidence of in-person PT: the
+    criterion pends for it instead of assuming it (the case model used to default in_person to true)."""
+    p = Patient("aetna").fbss()
+    p.therapy("medication", D(2025, 3, 1), D(2025, 12, 31))
+    p.therapy("psychological_therapy", D(2025, 3, 1), D(2025, 12, 31))
+    p.therapy("physical_therapy", D(2025, 6, 1), D(2025, 12, 31), weeks=12)  # in person? not stated
+    code = engine.decide(p.screened().case(), [ServiceLine.parse("63650x2")], TRIAL_DAY).codes[0]
+    crit = next(c for c in code.criteria if c.id == "in_person_physical_therapy")
+    assert crit.status == "insufficient"
+    assert code.outcome == "pend"
+    stated = Patient("aetna").fbss()
+    stated.therapy("medication", D(2025, 3, 1), D(2025, 12, 31))
+    stated.therapy("physical_therapy", D(2025, 6, 1), D(2025, 12, 31), weeks=12, in_person=True)
+    code = engine.decide(stated.screened().case(), [ServiceLine.parse("63650x2")], TRIAL_DAY).codes[0]
+    assert next(c for c in code.criteria if c.id == "in_person_physical_therapy").status == "met"

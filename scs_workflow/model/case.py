@@ -119,7 +119,8 @@ class ConservativeTherapy(_Event):
     start: Date
     end: Date | None = Field(None, description="None while ongoing")
     weeks: Count | None = None
-    in_person: bool = True
+    in_person: bool | None = Field(None, description="physical therapy: in person (true) or remote (false); "
+                                   "unstated is unknown, never assumed in person")
     physician_supervised: bool = False
     outcome: Literal["failed", "partial_relief", "improved", "contraindicated", "unsuitable", "ongoing"] = Field(
         description="unsuitable: judged unsuitable for this patient and not tried (NCD 160.7 (b)); "

@@ -696,7 +696,10 @@ def _in_person_pt_weeks(f: Facts) -> Evidence:
           if t.kind == "physical_therapy" and t.outcome not in ("contraindicated", "unsuitable")]
     if not pt:
         return Evidence(None)
-    courses = [t for t in pt if t.in_person and min(t.end or f.as_of, f.as_of) >= since]
+    recent = [t for t in pt if min(t.end or f.as_of, f.as_of) >= since]
+    if any(t.in_person is None for t in recent):  # in person or remote, not stated: unknown, never assumed
+        return Evidence(None, _ids(pt))
+    courses = [t for t in recent if t.in_person]
     weeks = sum(t.weeks if t.weeks is not None else ((min(t.end or f.as_of, f.as_of) - t.start).days + 1) // 7
                 for t in courses)
     return Evidence(weeks, _ids(pt))

@@ -95,6 +95,8 @@ def _case(index: int, seed: int, as_of: dt.date) -> dict[str, Any]:
         }
         if rng.random() < 0.5:
             therapy["weeks"] = max(1, (end - start) // 7)
+        if therapy["kind"] == "physical_therapy":
+            therapy["in_person"] = True
         b.add("conservative_therapy", end if therapy["end"] is not None else start, **therapy)
     b.day = span
     surgery = failed and rng.random() < 0.4
