@@ -70,3 +70,34 @@ def test_unknown_pends_aetna_physical_therapy_that_does_not_say_it_was_in_person
     stated.therapy("physical_therapy", D(2025, 6, 1), D(2025, 12, 31), weeks=12, in_person=True)
     code = engine.decide(stated.screened().case(), [ServiceLine.parse("63650x2")], TRIAL_DAY).codes[0]
     assert next(c for c in code.criteria if c.id == "in_person_physical_therapy").status == "met"
+
+
+def test_no_false_approval_opd_utn_past_120_days_with_a_later_valid_to_on_record(engine: Engine) -> None:
+    """The Medicare OPD decision (UTN) is valid 120 days from the decision (day 0 .. day 120). An
+    authorization entered with a later `valid_to` does not extend the program's validity: a trial in
+    the HOPD on day 121 is refused for a new decision, exactly as when no end date was recorded."""
+    from scs_workflow.claims import check_claim, parse_claim
+
+    decided = D(2025, 11, 2)
+
+    def claim_on(day: dt.date, valid_to: dt.date | None) -> str:
+        p = trial_candidate()
+        auth: dict[str, object] = {"number": "A1B2C3D4E5F6G7", "program": "medicare_opd",
+                                   "services": [{"code": "63650", "units": 2}], "valid_from": decided,
+                                   "setting": "hopd"}
+        if valid_to is not None:
+            auth["valid_to"] = valid_to
+        p.event("authorization", decided, **auth)
+        claim = parse_claim({"claim_id": "C1", "case_id": "t-1", "date_of_service": day.isoformat(),
+                             "place_of_service": "hopd", "authorization_number": "A1B2C3D4E5F6G7",
+                             "lines": [{"code": "63650", "use": "trial", "units": 2, "contacts": 16,
+                                        "region": "thoracic", "diagnosis": "M96.1"}]})
+        line = check_claim(p.case(), claim, engine).lines[0]
+        assert "opd_utn_validity" in {f.edit for f in line.reconciliation} or line.outcome == "approve"
+        return str(line.outcome.value)
+
+    day_120, day_121 = decided + dt.timedelta(days=120), decided + dt.timedelta(days=121)
+    assert claim_on(day_120, None) == "approve"
+    assert claim_on(day_121, None) == "deny"
+    assert claim_on(day_120, D(2026, 6, 1)) == "approve"
+    assert claim_on(day_121, D(2026, 6, 1)) == "deny"

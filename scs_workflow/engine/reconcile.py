@@ -10,8 +10,8 @@ code (and its date, if several do), else the latest one on file. The edit kinds 
   authorization is a condition of payment obtained before the service, 42 CFR 419.82);
 * ``authorization_number_format`` - the number on the claim has the program's format (the
   Medicare OPD UTN: 14 characters);
-* ``authorization_validity`` - a program's authorization without an end date expires
-  ``valid_days`` after its decision (the decision date is day 0).
+* ``authorization_validity`` - a program's authorization expires ``valid_days`` after its
+  decision (the decision date is day 0), whatever end date the record states.
 
 Each finding carries what to do: correct the claim, request an update to the
 authorization, or submit a new request.
@@ -163,7 +163,7 @@ def check_validity(e: AuthorizationValidity, ctx: ClaimContext) -> list[Hit]:
     days = ctx.num(e.valid_days)
     for i in ctx.indexes(e.codes):
         auth = authorization_for(ctx, ctx.lines[i].code)
-        if auth is None or auth.program != e.program or auth.valid_to is not None:
+        if auth is None or auth.program != e.program:  # a recorded valid_to never extends the program's days
             continue
         last = valid_through(auth, days)
         if dos > last:

@@ -419,9 +419,11 @@ class AuthorizationNumberFormat(_Edit):
 
 
 class AuthorizationValidity(_Edit):
-    """An authorization of ``program`` without ``valid_to`` is valid ``valid_days`` after its decision.
+    """An authorization of ``program`` is valid ``valid_days`` after its decision, at most.
 
-    The decision date is day 0, so the last valid day is the decision date + ``valid_days``.
+    The decision date is day 0, so the last valid day is the decision date + ``valid_days``. A
+    ``valid_to`` recorded on the authorization ends it earlier, never later: the program fixes the
+    validity (the Medicare OPD UTN: 120 days), and a record that says otherwise does not extend it.
     """
 
     kind: Literal["authorization_validity"] = "authorization_validity"

@@ -64,10 +64,17 @@ def test_a_utn_has_expired_on_day_121():
     assert f.action == "resubmit_authorization" and not f.verified
 
 
-def test_an_authorization_with_its_own_end_date_is_not_given_120_days():
-    case = with_utn(trialled(), valid_to=day(200)).case()
-    result = check(case, claim(day(150), "63650x2:permanent", pos="hopd", auth=UTN))
-    assert not fired(result, "63650") & {"opd_utn_validity", "authorized_period"}
+def test_an_end_date_on_record_never_extends_the_utn_past_120_days():
+    """The program fixes the UTN's validity (120 days from the decision): a recorded end date can end
+    it earlier (authorized_period), never later (domain notes §5.3; redteam8)."""
+    longer = with_utn(trialled(), valid_to=day(200)).case()
+    assert "opd_utn_validity" in fired(check(longer, claim(day(150), "63650x2:permanent", pos="hopd", auth=UTN)),
+                                       "63650")
+    assert not fired(check(longer, claim(day(120), "63650x2:permanent", pos="hopd", auth=UTN)),
+                     "63650") & {"opd_utn_validity", "authorized_period"}
+    shorter = with_utn(trialled(), valid_to=day(90)).case()
+    assert "authorized_period" in fired(check(shorter, claim(day(91), "63650x2:permanent", pos="hopd", auth=UTN)),
+                                        "63650")
 
 
 def test_more_units_than_authorized_ask_for_an_update():
