@@ -321,7 +321,7 @@ def test_regression_as_of_date_milestone_with_ongoing_therapy(engine, decide_one
     # 5 months old. Six months are reached by the date of service: every criterion is met.
     p = Patient("aetna").fbss()
     p.event("conservative_therapy", D(2025, 8, 1), kind="physical_therapy", start=D(2025, 8, 1),
-            weeks=20, physician_supervised=True, outcome="ongoing")
+            weeks=20, in_person=True, physician_supervised=True, outcome="ongoing")
     p.event("conservative_therapy", D(2025, 10, 1), kind="medication", start=D(2025, 9, 1),
             end=D(2025, 10, 1), outcome="failed")
     p.screened(on=SCREENING_DAY)

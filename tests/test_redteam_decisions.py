@@ -101,3 +101,42 @@ def test_no_false_approval_opd_utn_past_120_days_with_a_later_valid_to_on_record
     assert claim_on(day_121, None) == "deny"
     assert claim_on(day_120, D(2026, 6, 1)) == "approve"
     assert claim_on(day_121, D(2026, 6, 1)) == "deny"
+
+
+def _untracked(p: Patient, kind: str, on: dt.date, **fields: object) -> Patient:
+    return p.event("prior_procedure", on, kind=kind, **fields)
+
+
+def test_unknown_pends_paddle_limit_when_a_prior_implant_does_not_say_its_approach() -> None:
+    """A56876: one permanent paddle (63655) per lifetime. A prior SCS implant whose lead approach is
+    not recorded may have been a paddle: the limit cannot be judged, so 63655 pends for the approach
+    (a recorded percutaneous one leaves the limit free, a recorded paddle refuses it)."""
+    engine = Engine()
+    line = ServiceLine.parse("63655", place_of_service="asc")
+
+    def coding(approach: str | None) -> tuple[str, list[tuple[str, str]]]:
+        p = trial_candidate().trial(pain=(8, 2))
+        _untracked(p, "scs_implant", D(2019, 5, 1), **({"approach": approach} if approach else {}))
+        code = engine.decide(p.case(), [line], D(2026, 4, 1)).codes[0]
+        return code.outcome.value, [(f.edit, f.outcome) for f in code.coding]
+
+    assert coding(None) == ("pend", [("paddle_once_per_lifetime", "pend")])
+    assert coding("percutaneous") == ("approve", [])
+    assert coding("paddle")[0] == "deny"
+
+
+@pytest.mark.parametrize("prior_trials", [1, 2])
+def test_unknown_pends_trial_limits_when_trials_before_tracking_are_on_record(prior_trials: int) -> None:
+    """A56876: at most 2 trials per anatomic region and 4 units of 63650 for trials per lifetime.
+    Trials done before the case was tracked (prior_procedure scs_trial) count toward both; their
+    region and leads are not recorded, so a new 2-lead trial pends for them instead of approving as
+    if the patient had never had a trial."""
+    p = trial_candidate()
+    for n in range(prior_trials):
+        _untracked(p, "scs_trial", D(2023, 1 + 6 * n, 10))
+    line = ServiceLine.parse("63650x2", region="thoracic", place_of_service="asc")
+    code = Engine().decide(p.case(), [line], D(2026, 3, 2)).codes[0]
+    assert code.outcome == "pend"
+    assert "trial_units_lifetime" in {f.edit for f in code.coding if f.outcome == "pend"}
+    if prior_trials == 2:
+        assert "trials_per_region" in {f.edit for f in code.coding if f.outcome == "pend"}

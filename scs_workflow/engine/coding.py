@@ -118,31 +118,38 @@ def check_lifetime_limit(e: LifetimeLimit, ctx: ClaimContext) -> list[Hit]:
     """History plus this request or claim against the limit; a per-region limit counts the line's region.
 
     A region that is not stated (on the line or the procedure recorded that day) is not guessed: when the
-    limit would be passed in any region of the history, the line pends for the region.
+    limit would be passed in any region of the history, the line pends for the region. A past event that
+    may count but does not say (a prior implant without its approach, a trial before tracking without its
+    region or leads) is not guessed either: when counting it would pass the limit, the line pends for it.
     """
     idx = ctx.indexes(e.codes)
     if not idx:
         return []
-    past = [ev for ev in ctx.history(e.history.events) if e.history.keeps(ev)]
+    found = ctx.history(e.history.events)
+    past = [ev for ev in found if e.history.keeps(ev)]
+    doubtful = [(ev, fields) for ev in found if not e.history.keeps(ev) and (fields := e.history.doubts(ev))]
     limit = ctx.num(e.max)
     if e.per_region:
         today = [ev for ev in ctx.today(e.history.events) if getattr(ev, "region", None)]
         region: str | None = next((ctx.lines[i].region for i in idx if ctx.lines[i].region), None)
         region = region or (today[0].region if today else None)
+        unplaced = [ev for ev in past if _region(ev) is None]
         if region is None:
-            regions = sorted({ev.region for ev in past if getattr(ev, "region", None)})
-            full = [r for r in regions if _lifetime_over(e, ctx, idx, [ev for ev in past if ev.region == r], limit)]
+            regions = sorted({r for ev in past if (r := _region(ev)) is not None})
+            full = [r for r in regions or ["any"]
+                    if _lifetime_over(e, ctx, idx, [ev for ev in past if _region(ev) in (r, None)], limit)]
             if not full:
                 return []
             code = ctx.lines[idx[0]].code
             return [(idx[0], unknown(e, f"{code}: the spinal region is not stated, and the {', '.join(full)} region "
                                         f"would pass the limit of {limit} in a lifetime",
                                      "the spinal region of the service (region)"))]
-        past = [ev for ev in past if ev.region == region]
+        doubtful += [(ev, ["region"]) for ev in unplaced]
+        past = [ev for ev in past if _region(ev) == region]
     where = f" in the {region} region" if e.per_region else ""
     over = _lifetime_over(e, ctx, idx, past, limit)
     if not over:
-        return []
+        return _doubtful_over(e, ctx, idx, past, doubtful, limit, where)
     word = "procedure" if e.measure == "procedures" else "unit"
     before = ", ".join(f"{ev.id} ({ev.date.isoformat()})" for ev in past) or "none"
     excuse = exception_documented(ctx, list(e.exceptions))
@@ -159,13 +166,40 @@ def check_lifetime_limit(e: LifetimeLimit, ctx: ClaimContext) -> list[Hit]:
     return hits
 
 
+def _region(ev: Any) -> str | None:
+    return getattr(ev, "region", None)
+
+
+def _doubtful_over(e: LifetimeLimit, ctx: ClaimContext, idx: list[int], past: list[Any],
+                   doubtful: list[tuple[Any, list[str]]], limit: int, where: str) -> list[Hit]:
+    """Pend when the events that may count (or whose leads are not recorded) would pass the limit."""
+    unsized = [ev for ev in [*past, *(d for d, _ in doubtful)]
+               if e.measure == "units" and getattr(ev, "leads", None) is None]
+    if not doubtful and not unsized:
+        return []
+    maybe = [*past, *(ev for ev, _ in doubtful)]
+    if not unsized and not _lifetime_over(e, ctx, idx, maybe, limit):
+        return []
+    missing: dict[str, list[str]] = {}
+    for ev, fields in doubtful:
+        for name in fields:
+            missing.setdefault(name, []).append(ev.id)
+    for ev in unsized:
+        missing.setdefault("leads", []).append(ev.id)
+    what = "; ".join(f"the {name} of {', '.join(dict.fromkeys(ids))}" for name, ids in missing.items())
+    code = ctx.lines[idx[0]].code
+    return [(idx[0], unknown(e, f"{code}: the history{where} may pass the limit of {limit} in a lifetime "
+                                f"({e.text}); it is not recorded", what))]
+
+
 def _lifetime_over(e: LifetimeLimit, ctx: ClaimContext, idx: list[int], past: list[Any],
                    limit: int) -> list[tuple[int, int]]:
-    """The lines (with the running total) that take history plus these lines past *limit*."""
+    """The lines (with the running total) that take history plus these lines past *limit* (an event whose
+    leads are not recorded counts one: it had at least one)."""
     if e.measure == "procedures":
         total = len(past) + 1  # the lines of one request or claim are one procedure
         return [(idx[0], total)] if total > limit else []
-    used = sum(getattr(ev, "leads", 1) for ev in past)
+    used = sum(getattr(ev, "leads", None) or 1 for ev in past)
     first = idx[0]
     return _running_over(ctx, idx, lambda i: ctx.lines[i].units + (used if i == first else 0), limit)
 

@@ -132,6 +132,18 @@ class EventFilter(_Model):
     def keeps(self, ev: Any) -> bool:
         return all(getattr(ev, k, v) == v for k, v in self.where.items())
 
+    def doubts(self, ev: Any) -> list[str]:
+        """The ``where`` fields *ev* carries but leaves unstated (None) while every stated one matches:
+        the event may belong (a prior implant whose approach is not recorded); [] when it does not."""
+        unstated = []
+        for k, v in self.where.items():
+            have = getattr(ev, k, v)
+            if have is None:
+                unstated.append(k)
+            elif have != v:
+                return []
+        return unstated
+
     def refs(self) -> list[tuple[tuple[str, ...], str]]:
         return [(tuple(self.events), f) for f in self.where]
 
@@ -193,8 +205,10 @@ class LifetimeLimit(_Edit):
         return list(self.history.events)
 
     def field_refs(self) -> list[tuple[tuple[str, ...], str]]:
-        extra = [((e,), "region") for e in self.history.events] if self.per_region else []
-        extra += [((e,), "leads") for e in self.history.events] if self.measure == "units" else []
+        # an event without the region or the leads (a prior procedure) counts as unknown there, never as none
+        events = tuple(self.history.events)
+        extra = [(events, "region")] if self.per_region else []
+        extra += [(events, "leads")] if self.measure == "units" else []
         return [*self.history.refs(), *extra]
 
     def numbers(self) -> list[Num]:
