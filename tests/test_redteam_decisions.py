@@ -140,3 +140,17 @@ def test_unknown_pends_trial_limits_when_trials_before_tracking_are_on_record(pr
     assert "trial_units_lifetime" in {f.edit for f in code.coding if f.outcome == "pend"}
     if prior_trials == 2:
         assert "trials_per_region" in {f.edit for f in code.coding if f.outcome == "pend"}
+
+
+@pytest.mark.xfail(strict=True, reason="open (redteam8): pain_duration_months reads the earliest onset of any "
+                   "diagnosis; the criterion needs the onset of the neuropathic diagnosis (a fact parameterised "
+                   "by the pack's code list, which the criterion language cannot express yet)")
+def test_no_false_approval_aetna_neuropathic_pain_months_counted_from_an_unrelated_older_diagnosis(
+        engine: Engine) -> None:
+    """CPB 0194: chronic neuropathic pain of >= 5/10 for >= 12 months. Diabetic polyneuropathy (E11.42)
+    diagnosed with onset 2025-12-01 is 3 months old on 2026-03-02; a low-back-pain code (M54.50, not an
+    indication) with onset 2020 does not make the neuropathic pain 12 months old."""
+    p = Patient("aetna").diagnosis("M54.50", D(2020, 1, 1)).diagnosis("E11.42", D(2025, 12, 1))
+    case = p.conservative_care().screened(pain=8).case()
+    code = engine.decide(case, [ServiceLine.parse("63650x2")], TRIAL_DAY).codes[0]
+    assert code.outcome != "approve"
