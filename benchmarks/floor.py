@@ -80,16 +80,17 @@ TRIGGERS = frozenset({t for t, _ in MOVES} | {"trial_outcome"})
 WATCH = {"intake": frozenset({"conservative_therapy", "prior_procedure"}),
          "conservative_care_failed": frozenset({"psych_eval", "physical_exam"})}
 
-# the pathway map the engine walks to find the nearest allowed state: (trigger, source, dest, auto, requires)
+# the pathway map the engine walks to find the nearest allowed state: (trigger, source, dest, paperwork, requires);
+# paperwork: a milestone, or a record such as the trial outcome (Hop.paperwork): a missing one pends
 HOPS: tuple[tuple[str, str, str, bool, tuple[str, ...]], ...] = (
     ("conservative_care_documented", "intake", "conservative_care_failed", True, ("conservative_care",)),
     ("screening_complete", "conservative_care_failed", "candidate", True, ("psych_eval", "physical_eval")),
     ("trial_placement", "candidate", "trial_active", False, ()),
     ("trial_placement", "trial_technical_failure", "trial_active", False, ()),
     ("trial_placement", "trial_failed", "trial_active", False, ("repeat_trial_justified",)),
-    ("trial_outcome", "trial_active", "trial_technical_failure", False, ("trial_technical_failure",)),
-    ("trial_outcome", "trial_active", "trial_succeeded", False, ("trial_relief",)),
-    ("trial_outcome", "trial_active", "trial_failed", False, ()),
+    ("trial_outcome", "trial_active", "trial_technical_failure", True, ("trial_technical_failure",)),
+    ("trial_outcome", "trial_active", "trial_succeeded", True, ("trial_relief",)),
+    ("trial_outcome", "trial_active", "trial_failed", True, ()),
 ) + tuple((t, s, d, False, ()) for (t, s), d in MOVES.items() if t not in ("trial_placement", "existing_system"))
 
 _TRIAL = ("chronic_intractable_pain_dx", "late_resort", "conservative_care", "psych_eval", "physical_eval", "facility",
