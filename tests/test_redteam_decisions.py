@@ -142,9 +142,6 @@ def test_unknown_pends_trial_limits_when_trials_before_tracking_are_on_record(pr
         assert "trials_per_region" in {f.edit for f in code.coding if f.outcome == "pend"}
 
 
-@pytest.mark.xfail(strict=True, reason="open (redteam8): pain_duration_months reads the earliest onset of any "
-                   "diagnosis; the criterion needs the onset of the neuropathic diagnosis (a fact parameterised "
-                   "by the pack's code list, which the criterion language cannot express yet)")
 def test_no_false_approval_aetna_neuropathic_pain_months_counted_from_an_unrelated_older_diagnosis(
         engine: Engine) -> None:
     """CPB 0194: chronic neuropathic pain of >= 5/10 for >= 12 months. Diabetic polyneuropathy (E11.42)
@@ -154,3 +151,11 @@ def test_no_false_approval_aetna_neuropathic_pain_months_counted_from_an_unrelat
     case = p.conservative_care().screened(pain=8).case()
     code = engine.decide(case, [ServiceLine.parse("63650x2")], TRIAL_DAY).codes[0]
     assert code.outcome != "approve"
+    crit = next(c for c in code.criteria if c.id == "neuropathic_pain_severity")
+    assert crit.status == "not_met"
+    # both sides of 12 months, counted from the neuropathic diagnosis's own onset
+    for onset, status in ((D(2025, 3, 2), "met"), (D(2025, 3, 3), "not_met")):
+        p = Patient("aetna").diagnosis("M54.50", D(2020, 1, 1)).diagnosis("E11.42", onset)
+        code = engine.decide(p.conservative_care().screened(pain=8).case(), [ServiceLine.parse("63650x2")],
+                             TRIAL_DAY).codes[0]
+        assert next(c for c in code.criteria if c.id == "neuropathic_pain_severity").status == status

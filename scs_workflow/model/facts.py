@@ -44,6 +44,8 @@ class FactSpec:
 
 
 FACTS: dict[str, FactSpec] = {}
+#: facts a criterion may measure on some ICD-10 codes' diagnoses only (``of_codes:`` in a test)
+BY_CODES: dict[str, Callable[[Facts, frozenset[str]], Evidence]] = {}
 
 
 def fact(
@@ -193,6 +195,14 @@ class Facts:
             else:
                 hit = spec.compute(self)
             self._cache[name] = hit
+        return hit
+
+    def get_among(self, name: str, codes: frozenset[str]) -> Evidence:
+        """*name* measured on the diagnoses of *codes* only (:data:`BY_CODES`)."""
+        key = f"{name}|{','.join(sorted(codes))}"
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = BY_CODES[name](self, codes)
         return hit
 
     def events(self, kind: str) -> list[Any]:
@@ -366,6 +376,17 @@ def _pain_duration(f: Facts) -> Evidence:
     if not onsets:
         return Evidence(None)
     return Evidence(windows.months_between(min(onsets), f.as_of))
+
+
+def _pain_duration_among(f: Facts, codes: frozenset[str]) -> Evidence:
+    """Months since the pain of one of *codes* began (the earliest onset among those diagnoses)."""
+    onsets = [d.onset for d in _diagnoses(f) if d.code in codes and d.onset is not None]
+    if not onsets:
+        return Evidence(None)
+    return Evidence(windows.months_between(min(onsets), f.as_of))
+
+
+BY_CODES["pain_duration_months"] = _pain_duration_among
 
 
 def _pain_months(found: list[Any], as_of: dt.date) -> Any:

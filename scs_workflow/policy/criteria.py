@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
-from ..model.facts import FACTS, Contradiction, Facts
+from ..model.facts import BY_CODES, FACTS, Contradiction, Facts
 
 
 class Status(StrEnum):
@@ -74,6 +74,9 @@ class Leaf(_Node):
     no_prefix: Any = None
     size_ge: Any = None
     exists: bool | None = None
+    of_codes: Any = None
+    """Measure the fact on these ICD-10 codes' diagnoses only (facts in ``BY_CODES``, e.g.
+    ``pain_duration_months``: the pain of the neuropathic diagnosis, not of any diagnosis)."""
 
     @field_validator("ge", "gt", "le", "lt", "size_ge")
     @classmethod
@@ -83,7 +86,7 @@ class Leaf(_Node):
         raise ValueError(f"must be a number or a $parameter, not {v!r}")
 
     @field_validator("in_", "not_in", "includes_any", "includes_all", "documents_all", "excludes_any", "any_prefix",
-                     "no_prefix")
+                     "no_prefix", "of_codes")
     @classmethod
     def _list(cls, v: Any) -> Any:
         if v is None or _is_param(v) or isinstance(v, list):
@@ -236,6 +239,10 @@ def _show(v: Any) -> str:
 def _compile_leaf(leaf: Leaf, params: dict[str, Any]) -> Judge:
     name, op = leaf.fact, leaf.op
     target = resolve(leaf.operand, params)
+    among = None if leaf.of_codes is None else frozenset(str(x) for x in resolve(leaf.of_codes, params))
+    if among is not None and name not in BY_CODES:
+        raise ValueError(f"of_codes: {name!r} cannot be measured on a list of codes "
+                         f"(those that can: {', '.join(sorted(BY_CODES))})")
     if FACTS[name].kind in ("list", "text") and isinstance(target, list):
         target = [str(x) for x in target]  # YAML reads 63650 as a number; codes are text
     test = _predicate(op, target)
@@ -247,7 +254,7 @@ def _compile_leaf(leaf: Leaf, params: dict[str, Any]) -> Judge:
         wants = f"{_SYMBOL[op]} {_show(target)}"
 
     def judge(f: Facts) -> tuple[Status, list[LeafResult]]:
-        value, events = f.get(name)
+        value, events = f.get(name) if among is None else f.get_among(name, among)
         if (value is None and op != "exists") or isinstance(value, Contradiction):
             return INSUFFICIENT, [LeafResult(name, value, events, INSUFFICIENT, wants)]
         st = MET if test(value) else (INSUFFICIENT if op == "documents_all" else NOT_MET)
