@@ -15,6 +15,7 @@ the database but never echo SQL parameters (they could hold a patient reference)
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -145,21 +146,39 @@ def _script() -> ScriptDirectory:
     return ScriptDirectory.from_config(cfg)
 
 
+# Alembic's ``context`` and ``op`` are process-wide proxies: two threads migrating at once (even two
+# databases) overwrite each other's (``KeyError: 'config'``, "table already exists"). One at a time.
+_MIGRATING = threading.Lock()
+
+
+def _current(conn: Connection) -> set[str]:
+    return set(MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_heads())
+
+
 def migrate(db: Database) -> None:
-    """Bring the schema to the newest revision (a no-op when it is there already)."""
+    """Bring the schema to the newest revision (a no-op when it is there already).
+
+    Thread- and crash-safe: the migration runs in *one* write transaction (SQLite and PostgreSQL
+    both roll DDL back), under a process-wide lock (Alembic's state is global), the database's
+    write lock (SQLite ``BEGIN IMMEDIATE``; a PostgreSQL advisory lock), and re-reads the revision
+    once it holds them, so of several openers one migrates and the others find the head. A crash or
+    an error leaves the database as it was before.
+    """
     script = _script()
     head = set(script.get_heads())
     with db.read() as conn:
-        current = set(MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_heads())
-    if current == head:
-        return
+        if _current(conn) == head:
+            return
     known = {rev.revision for rev in script.walk_revisions()}
-    if current - known:
-        raise StoreError(f"database {shown(db.url)} has schema revision {', '.join(sorted(current))}, "
-                         "newer than this scs-workflow knows: upgrade scs-workflow")
-    with db.write() as conn:
+    with _MIGRATING, db.write() as conn:
         if db.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+        current = _current(conn)
+        if current == head:
+            return  # another opener migrated it while we waited
+        if current - known:
+            raise StoreError(f"database {shown(db.url)} has schema revision {', '.join(sorted(current))}, "
+                             "newer than this scs-workflow knows: upgrade scs-workflow")
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         cfg.attributes["connection"] = conn
