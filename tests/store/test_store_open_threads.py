@@ -34,7 +34,8 @@ def test_eight_threads_opening_a_new_store_at_once_all_succeed(db_url: str, engi
     db = open_database(db_url, upgrade=False)
     try:
         with db.read() as conn:
-            assert set(MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_heads()) == set(_script().get_heads())
+            context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+            assert set(context.get_current_heads()) == set(_script().get_heads())
             assert {"cases", "case_events", "auth_requests", "request_log", VERSION_TABLE} <= set(
                 inspect(conn).get_table_names())
     finally:
