@@ -156,11 +156,12 @@ def case_new(case_id: str | None, case_file: Path | None, patient_ref: str | Non
     if not case_id or not patient_ref or not policy:
         raise click.UsageError("give CASE_ID, --patient-ref and --policy (or a --file that has them)")
     store = _store(db)
-    head = store.create_case(case_id, patient_ref=patient_ref, policy=policy, diagnoses=dx, by=by)
+    before = store.find(case_id)
+    head = store.create_case(case_id, patient_ref=patient_ref, policy=policy, diagnoses=dx, by=by,
+                             events=[Incoming(e, by) for e in events])  # header and events: one transaction
     if events:
-        results = store.append_many(case_id, [Incoming(e, by) for e in events])
-        head = store.get(case_id)
-        _echo(f"case {case_id}: {sum(r.created for r in results)} of {len(results)} event(s) recorded")
+        recorded = head.version - (before.version if before is not None else 0)
+        _echo(f"case {case_id}: {recorded} of {len(events)} event(s) recorded")
     _echo(f"case {case_id} at version {head.version}, pathway state {head.state or '-'}")
 
 

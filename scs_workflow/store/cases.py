@@ -146,8 +146,13 @@ class Cases:
     # --- cases ----------------------------------------------------------------------
 
     def create_case(self, case_id: str, *, patient_ref: str, policy: str, diagnoses: Sequence[Mapping[str, Any]] = (),
-                    by: Actor, created_at: dt.datetime | None = None) -> CaseRecord:
-        """Open a case (idempotent: the same header again returns the stored case)."""
+                    by: Actor, created_at: dt.datetime | None = None,
+                    events: Sequence[Incoming] = ()) -> CaseRecord:
+        """Open a case (idempotent: the same header again returns the stored case).
+
+        With *events*, the header and the events are written in one transaction: an invalid
+        event leaves nothing behind, not even the header.
+        """
         header = parse_case({"case_id": case_id, "patient_ref": patient_ref, "policy": policy,
                              "diagnoses": list(diagnoses), "events": []}, "case")
         check_id(case_id, "$.case_id")
@@ -165,6 +170,9 @@ class Cases:
                 same = (existing.patient_ref, existing.policy, existing.diagnoses) == (patient_ref, policy, dx)
                 if not same:
                     raise IdempotencyConflict(case_id, case_id, "case")
+                if events:
+                    self.append_many(case_id, events)
+                    return self.get(case_id)
                 return existing
             try:
                 with self.db.write() as conn:
@@ -173,6 +181,8 @@ class Cases:
                         created_at=when, created_by=by.name, created_role=by.role, created_source=by.source,
                         version=0, head_hash=genesis, state=state, state_policy=state_policy, state_as_of=as_of,
                         state_version=0, updated_at=when))
+                    if events:
+                        self.append_in(conn, case_id, events)
             except DuplicateKey:
                 continue  # created by someone else meanwhile: compare with theirs
             log.info("case %s opened", case_id)
