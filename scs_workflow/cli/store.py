@@ -259,7 +259,7 @@ def request_new(case_id: str, codes: tuple[str, ...], request_file: Path | None,
     lines = request_lines(codes, request_file, waveform=waveform, place_of_service=place_of_service,
                           contacts=contacts, region=region)
     store = _store(db)
-    when = _instant(received_at, store.clocks, "--received-at") or store.now()
+    when = _instant(received_at, store.clocks, "--received-at")  # None: now, and a replay matches any time
     req = store.requests.new(case_id, lines, urgency=urgency, received_at=when,
                              by=_actor(actor, role, source), date_of_service=_day(dos, "--date-of-service"),
                              clocks=clocks, request_id=request_id, auto_approve=auto_approve, auth_number=auth_number)
