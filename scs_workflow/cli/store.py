@@ -65,7 +65,8 @@ def _store(db: str | None) -> CaseStore:
         raise StoreError(f"the case store needs {err.name}: pip install 'scs-workflow[store]'") from None
 
     settings = click.get_current_context().find_root().obj
-    engine = settings.engine if settings is not None and hasattr(settings, "engine") else None
+    # built only when a command decides or replays (list, show and export never pay for it)
+    engine = (lambda: settings.engine) if settings is not None and hasattr(settings, "engine") else None
     return open_store(db, engine=engine, clocks=_clocks())
 
 
