@@ -25,12 +25,13 @@ HEADER = {"case_id": "c-1", "patient_ref": "SYN-0001", "policy": "medicare", "di
 
 def _random_event(rng: random.Random, n: int, ids: list[str]) -> dict[str, Any]:
     day = f"2026-05-{rng.randint(1, 28):02d}"
+    at = f"{day}T{rng.randint(6, 18):02d}:00:00"
     kind = rng.choice(["pain", "pain", "placement", "outcome", "correction", "correction", "dup"])
     if kind == "placement":
-        return {"id": f"e-{n}", "type": "trial_placement", "date": day, "started_at": f"{day}T{rng.randint(6, 18):02d}:00:00",
+        return {"id": f"e-{n}", "type": "trial_placement", "date": day, "started_at": at,
                 "leads": 2, "region": "thoracic"}
     if kind == "outcome":
-        return {"id": f"e-{n}", "type": "trial_outcome", "date": day, "ended_at": f"{day}T{rng.randint(6, 18):02d}:00:00",
+        return {"id": f"e-{n}", "type": "trial_outcome", "date": day, "ended_at": at,
                 "baseline_pain": 8, "trial_pain": rng.choice([2, 6])}
     if kind == "correction" and ids:
         target = rng.choice([*ids, "no-such-event"])
