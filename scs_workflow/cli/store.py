@@ -66,7 +66,7 @@ def _store(db: str | None) -> CaseStore:
 
     settings = click.get_current_context().find_root().obj
     # built only when a command decides or replays (list, show and export never pay for it)
-    engine = (lambda: settings.engine) if settings is not None and hasattr(settings, "engine") else None
+    engine = (lambda: settings.engine) if getattr(type(settings), "engine", None) is not None else None
     return open_store(db, engine=engine, clocks=_clocks())
 
 

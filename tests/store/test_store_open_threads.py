@@ -90,3 +90,10 @@ def test_threads_opening_different_new_stores_at_once_all_succeed(db_url: str, e
         with ThreadPoolExecutor(THREADS) as pool:
             assert list(pool.map(open_one, range(THREADS))) == [f"c-{n}" for n in range(THREADS)]
         places = [db_url if n % 2 == 0 else str(tmp_path / f"other-{n}-{_}.db") for n in range(THREADS)]
+
+
+def test_the_head_constant_is_the_newest_migration() -> None:
+    """Opening a store at head skips Alembic by comparing with HEAD: it must name the scripts' head."""
+    from scs_workflow.store.database import HEAD
+
+    assert {HEAD} == set(_script().get_heads())
