@@ -157,7 +157,7 @@ def case_new(case_id: str | None, case_file: Path | None, patient_ref: str | Non
     if not case_id or not patient_ref or not policy:
         raise click.UsageError("give CASE_ID, --patient-ref and --policy (or a --file that has them)")
     store = _store(db)
-    before = store.find(case_id)
+    before = store.find(case_id, refresh=False)
     head = store.create_case(case_id, patient_ref=patient_ref, policy=policy, diagnoses=dx, by=by,
                              events=[Incoming(e, by) for e in events])  # header and events: one transaction
     if events:

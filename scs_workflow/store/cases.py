@@ -193,32 +193,34 @@ class Cases:
             return self.get(case_id)
         raise ConcurrencyConflict(case_id, 0, -1)
 
-    def find(self, case_id: str) -> CaseRecord | None:
-        """The case's header, its pathway state brought up to date first when the log moved on."""
+    def find(self, case_id: str, *, refresh: bool = True) -> CaseRecord | None:
+        """The case's header, its pathway state brought up to date first when the log moved on
+        (``refresh=False``: as stored, for readers that do not show the state)."""
         with self.db.read() as conn:
             row = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
         if row is None:
             return None
         head = case_record(row)
-        if head.state_version == head.version:
+        if head.state_version == head.version or not refresh:
             return head
         self.rebuild([case_id])
         with self.db.read() as conn:
             return case_record(conn.execute(select(cases).where(cases.c.case_id == case_id)).one())
 
-    def get(self, case_id: str) -> CaseRecord:
-        found = self.find(case_id)
+    def get(self, case_id: str, *, refresh: bool = True) -> CaseRecord:
+        found = self.find(case_id, refresh=refresh)
         if found is None:
             raise NotFound(f"no case {case_id!r} in the store")
         return found
 
-    def list_cases(self) -> list[CaseRecord]:
-        """Every case's header; pathway states older than their log are recomputed first (then cached)."""
+    def list_cases(self, *, refresh: bool = True) -> list[CaseRecord]:
+        """Every case's header; pathway states older than their log are recomputed first (then cached),
+        unless ``refresh=False``."""
         with self.db.read() as conn:
             rows = conn.execute(select(cases).order_by(cases.c.case_id)).all()
         heads = [case_record(r) for r in rows]
         stale = [h.case_id for h in heads if h.state_version != h.version]
-        if not stale:
+        if not stale or not refresh:
             return heads
         self.rebuild(stale)
         with self.db.read() as conn:

@@ -140,7 +140,7 @@ class RequestDesk:
         existing = self._find(request_id)
         if existing is not None:
             return _same_request(existing, case_id, wanted, urgency, received_at if given else None)
-        head = self.store.get(case_id)
+        head = self.store.get(case_id, refresh=False)
         rule_sets = book.for_policy(head.policy, clocks)
         due = book.due(received_at, urgency, rule_sets)
         try:
