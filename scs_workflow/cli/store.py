@@ -65,7 +65,8 @@ def _store(db: str | None) -> CaseStore:
         raise StoreError(f"the case store needs {err.name}: pip install 'scs-workflow[store]'") from None
 
     settings = click.get_current_context().find_root().obj
-    engine = settings.engine if settings is not None and hasattr(settings, "engine") else None
+    # built only when a command decides or replays (list, show and export never pay for it)
+    engine = (lambda: settings.engine) if getattr(type(settings), "engine", None) is not None else None
     return open_store(db, engine=engine, clocks=_clocks())
 
 
@@ -156,11 +157,12 @@ def case_new(case_id: str | None, case_file: Path | None, patient_ref: str | Non
     if not case_id or not patient_ref or not policy:
         raise click.UsageError("give CASE_ID, --patient-ref and --policy (or a --file that has them)")
     store = _store(db)
-    head = store.create_case(case_id, patient_ref=patient_ref, policy=policy, diagnoses=dx, by=by)
+    before = store.find(case_id, refresh=False)
+    head = store.create_case(case_id, patient_ref=patient_ref, policy=policy, diagnoses=dx, by=by,
+                             events=[Incoming(e, by) for e in events])  # header and events: one transaction
     if events:
-        results = store.append_many(case_id, [Incoming(e, by) for e in events])
-        head = store.get(case_id)
-        _echo(f"case {case_id}: {sum(r.created for r in results)} of {len(results)} event(s) recorded")
+        recorded = head.version - (before.version if before is not None else 0)
+        _echo(f"case {case_id}: {recorded} of {len(events)} event(s) recorded")
     _echo(f"case {case_id} at version {head.version}, pathway state {head.state or '-'}")
 
 
@@ -258,7 +260,7 @@ def request_new(case_id: str, codes: tuple[str, ...], request_file: Path | None,
     lines = request_lines(codes, request_file, waveform=waveform, place_of_service=place_of_service,
                           contacts=contacts, region=region)
     store = _store(db)
-    when = _instant(received_at, store.clocks, "--received-at") or store.now()
+    when = _instant(received_at, store.clocks, "--received-at")  # None: now, and a replay matches any time
     req = store.requests.new(case_id, lines, urgency=urgency, received_at=when,
                              by=_actor(actor, role, source), date_of_service=_day(dos, "--date-of-service"),
                              clocks=clocks, request_id=request_id, auto_approve=auto_approve, auth_number=auth_number)

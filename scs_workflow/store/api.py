@@ -24,10 +24,11 @@ class CaseStore(Cases):
         return RequestDesk(self)
 
 
-def open_store(url: str | None = None, *, engine: Engine | None = None, clocks: ClockBook | None = None,
-               now: Callable[[], dt.datetime] = utcnow) -> CaseStore:
+def open_store(url: str | None = None, *, engine: Engine | Callable[[], Engine] | None = None,
+               clocks: ClockBook | None = None, now: Callable[[], dt.datetime] = utcnow) -> CaseStore:
     """Open (and migrate) the store at *url*: a SQLAlchemy URL or a SQLite file path.
 
-    Without *url*: ``$SCS_DATABASE_URL``, else ``./scs-workflow.db``.
+    Without *url*: ``$SCS_DATABASE_URL``, else ``./scs-workflow.db``. *engine* is an engine or a
+    function that builds one when a command first needs it (default: the shipped policies).
     """
     return CaseStore(open_database(url), engine=engine, clocks=clocks, now=now)

@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from ..model.errors import NotFound
+from ..model.errors import NotFound, ScsWorkflowError
 from . import chain
+from .cases import CaseRecord, as_case, case_record, event_record_from
 from .requests import FOLDED, LogEntry, fold
 from .schema import auth_requests, case_events, cases, request_log
 
@@ -67,14 +68,14 @@ def verify(store: CaseStore, case_ids: Iterable[str] | None = None) -> list[Audi
         ids = list(case_ids) if case_ids is not None else list(conn.execute(
             select(cases.c.case_id).order_by(cases.c.case_id)).scalars())
         for case_id in ids:
-            reports.append(_verify_case(conn, case_id))
+            reports.append(_verify_case(store, conn, case_id))
             rids = conn.execute(select(auth_requests.c.request_id).where(auth_requests.c.case_id == case_id)
                                 .order_by(auth_requests.c.request_id)).scalars()
             reports.extend(_verify_request(conn, rid) for rid in rids)
     return reports
 
 
-def _verify_case(conn: Connection, case_id: str) -> AuditReport:
+def _verify_case(store: CaseStore, conn: Connection, case_id: str) -> AuditReport:
     head = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
     if head is None:
         raise NotFound(f"no case {case_id!r} in the store")
@@ -89,7 +90,33 @@ def _verify_case(conn: Connection, case_id: str) -> AuditReport:
     findings = [found] if isinstance(found, Finding) else []
     if not findings:
         findings = _head(h["version"], h["head_hash"], len(rows), found, "case", "event")
+    if not findings:
+        findings = _cached_state(store, case_record(head), rows)
     return AuditReport("case", case_id, len(rows), h["head_hash"], findings)
+
+
+def _cached_state(store: CaseStore, head: CaseRecord, rows: Sequence[Any]) -> list[Finding]:
+    """The pathway state cached on the case row must be the one its log replays to.
+
+    A cache older than the log (``state_version`` below ``version``) claims nothing: readers
+    recompute it. A cache that claims the current version is replayed and compared.
+    """
+    if head.state_version > head.version:
+        return [Finding(None, "state_version", f"the case row's state claims version {head.state_version} but the "
+                                               f"case is at version {head.version}: the row was edited")]
+    if head.state_version != head.version:
+        return []
+    try:
+        case = as_case(head, [event_record_from(r._mapping) for r in rows])
+    except ScsWorkflowError as err:
+        return [Finding(None, None, f"the log no longer reads as a valid case: {err}")]
+    replayed = store.replayed_state(case, head.created_at.date())
+    for name, cached, fresh in zip(("state", "state_policy", "state_as_of"),
+                                   (head.state, head.state_policy, head.state_as_of), replayed, strict=True):
+        if cached != fresh:
+            return [Finding(None, name, f"the case row says {name} {cached!r} but its log replays to {fresh!r}: "
+                                        "the row was edited")]
+    return []
 
 
 def _verify_request(conn: Connection, request_id: str) -> AuditReport:

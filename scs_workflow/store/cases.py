@@ -37,6 +37,7 @@ from ..engine.decision import Engine, default_engine
 from ..model.case import Case, parse_case, parse_event
 from ..model.errors import CaseError, ConcurrencyConflict, NotFound, PolicyNotFound, Problem, ScsWorkflowError
 from ..model.facts import CaseView
+from ..model.inputs import Limits
 from . import chain
 from .clocks import ClockBook, load_clocks
 from .database import Database
@@ -121,17 +122,20 @@ class Cases:
     """Cases and their events: the case half of :class:`~scs_workflow.store.api.CaseStore` (which adds the
     authorization requests); the request desk builds on this class, never the other way round."""
 
-    def __init__(self, db: Database, *, engine: Engine | None = None, clocks: ClockBook | None = None,
-                 now: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(self, db: Database, *, engine: Engine | Callable[[], Engine] | None = None,
+                 clocks: ClockBook | None = None, now: Callable[[], dt.datetime] = utcnow) -> None:
         self.db = db
-        self._engine = engine
+        self._engine = engine if isinstance(engine, Engine) else None
+        self._make_engine: Callable[[], Engine] = default_engine if engine is None or isinstance(engine, Engine) \
+            else engine
         self._clocks = clocks
         self.now = now
 
     @property
     def engine(self) -> Engine:
+        """The policy engine, built on first use (reading, listing and exporting never need it)."""
         if self._engine is None:
-            self._engine = default_engine()
+            self._engine = self._make_engine()
         return self._engine
 
     @property
@@ -146,8 +150,13 @@ class Cases:
     # --- cases ----------------------------------------------------------------------
 
     def create_case(self, case_id: str, *, patient_ref: str, policy: str, diagnoses: Sequence[Mapping[str, Any]] = (),
-                    by: Actor, created_at: dt.datetime | None = None) -> CaseRecord:
-        """Open a case (idempotent: the same header again returns the stored case)."""
+                    by: Actor, created_at: dt.datetime | None = None,
+                    events: Sequence[Incoming] = ()) -> CaseRecord:
+        """Open a case (idempotent: the same header again returns the stored case).
+
+        With *events*, the header and the events are written in one transaction: an invalid
+        event leaves nothing behind, not even the header.
+        """
         header = parse_case({"case_id": case_id, "patient_ref": patient_ref, "policy": policy,
                              "diagnoses": list(diagnoses), "events": []}, "case")
         check_id(case_id, "$.case_id")
@@ -165,6 +174,9 @@ class Cases:
                 same = (existing.patient_ref, existing.policy, existing.diagnoses) == (patient_ref, policy, dx)
                 if not same:
                     raise IdempotencyConflict(case_id, case_id, "case")
+                if events:
+                    self.append_many(case_id, events)
+                    return self.get(case_id)
                 return existing
             try:
                 with self.db.write() as conn:
@@ -173,24 +185,44 @@ class Cases:
                         created_at=when, created_by=by.name, created_role=by.role, created_source=by.source,
                         version=0, head_hash=genesis, state=state, state_policy=state_policy, state_as_of=as_of,
                         state_version=0, updated_at=when))
+                    if events:
+                        self.append_in(conn, case_id, events)
             except DuplicateKey:
                 continue  # created by someone else meanwhile: compare with theirs
             log.info("case %s opened", case_id)
             return self.get(case_id)
         raise ConcurrencyConflict(case_id, 0, -1)
 
-    def find(self, case_id: str) -> CaseRecord | None:
+    def find(self, case_id: str, *, refresh: bool = True) -> CaseRecord | None:
+        """The case's header, its pathway state brought up to date first when the log moved on
+        (``refresh=False``: as stored, for readers that do not show the state)."""
         with self.db.read() as conn:
             row = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
-        return case_record(row) if row is not None else None
+        if row is None:
+            return None
+        head = case_record(row)
+        if head.state_version == head.version or not refresh:
+            return head
+        self.rebuild([case_id])
+        with self.db.read() as conn:
+            return case_record(conn.execute(select(cases).where(cases.c.case_id == case_id)).one())
 
-    def get(self, case_id: str) -> CaseRecord:
-        found = self.find(case_id)
+    def get(self, case_id: str, *, refresh: bool = True) -> CaseRecord:
+        found = self.find(case_id, refresh=refresh)
         if found is None:
             raise NotFound(f"no case {case_id!r} in the store")
         return found
 
-    def list_cases(self) -> list[CaseRecord]:
+    def list_cases(self, *, refresh: bool = True) -> list[CaseRecord]:
+        """Every case's header; pathway states older than their log are recomputed first (then cached),
+        unless ``refresh=False``."""
+        with self.db.read() as conn:
+            rows = conn.execute(select(cases).order_by(cases.c.case_id)).all()
+        heads = [case_record(r) for r in rows]
+        stale = [h.case_id for h in heads if h.state_version != h.version]
+        if not stale or not refresh:
+            return heads
+        self.rebuild(stale)
         with self.db.read() as conn:
             rows = conn.execute(select(cases).order_by(cases.c.case_id)).all()
         return [case_record(r) for r in rows]
@@ -239,19 +271,25 @@ class Cases:
 
     def append_in(self, conn: Connection, case_id: str, items: Sequence[Incoming], *,
                   expected_version: int | None = None) -> list[Appended]:
-        """:meth:`append_many` inside the caller's write transaction."""
+        """:meth:`append_many` inside the caller's write transaction.
+
+        The cost does not grow with the log: the case row is the verified snapshot (version and
+        chain head), re-sent ids are looked up by key, and the new events are validated together
+        with only the stored records that cases' cross-event rules read (trial placements and
+        outcomes, corrections and the records they correct). The pathway state on the case row
+        is left stale; :meth:`find` and :meth:`list_cases` recompute it when next read.
+        """
         row = conn.execute(select(cases).where(cases.c.case_id == case_id).with_for_update()).first()
         if row is None:
             raise NotFound(f"no case {case_id!r} in the store")
         head = case_record(row)
-        stored = load_events(conn, case_id)
-        by_id = {e.event_id: e for e in stored}
         for item in items:
             self.clocks.check_role(item.by.role)
+        wanted = [_event_id(item.event) for item in items]
+        by_id = {e.event_id: e for e in _events_by_id(conn, case_id, set(wanted))}
         fresh: list[Incoming] = []
         results: dict[int, Appended] = {}
-        for n, item in enumerate(items):
-            event_id = _event_id(item.event)
+        for n, (item, event_id) in enumerate(zip(items, wanted, strict=True)):
             if event_id in by_id:
                 old = by_id[event_id]
                 if _normal(head, item.event) != _normal(head, old.payload):
@@ -263,7 +301,14 @@ class Cases:
             return [results[n] for n in range(len(items))]
         if expected_version is not None and expected_version != head.version:
             raise ConcurrencyConflict(case_id, expected_version, head.version)
-        payloads = [e.payload for e in stored] + [dict(i.event) for i in fresh]
+        limit = Limits.from_env().max_events
+        if head.version + len(fresh) > limit:
+            raise CaseError(f"case {case_id}: too many events; nothing was written",
+                            [Problem("$", f"{head.version + len(fresh)} events; at most {limit} per case "
+                                          "(SCS_MAX_EVENTS)")])
+        new_payloads = [dict(i.event) for i in fresh]
+        stored = _cross_event_records(conn, case_id, new_payloads)
+        payloads = [e.payload for e in stored] + new_payloads
         case = _validate(head, payloads, stored)
         version, prev = head.version, head.head_hash
         new_rows: list[dict[str, Any]] = []
@@ -278,21 +323,23 @@ class Cases:
                                  payload=chain.canonical(payload), recorded_at=when, actor=item.by.name,
                                  role=item.by.role, source=item.by.source, prev_hash=prev, hash=digest))
             prev = digest
-        state, state_policy, as_of = self._snapshot(case, head.created_at.date())
-        done = conn.execute(
+        done = conn.execute(  # the pathway state stays at state_version: stale until read
             update(cases).where(cases.c.case_id == case_id, cases.c.version == head.version)
-            .values(version=version, head_hash=prev, state=state, state_policy=state_policy, state_as_of=as_of,
-                    state_version=version, updated_at=self.now()))
+            .values(version=version, head_hash=prev, updated_at=self.now()))
         if done.rowcount != 1:  # someone appended between our read and this write
             actual = conn.execute(select(cases.c.version).where(cases.c.case_id == case_id)).scalar_one()
             raise ConcurrencyConflict(case_id, head.version, int(actual))
         conn.execute(insert(case_events), new_rows)
-        fresh_records = iter(_event_record_from(r) for r in new_rows)
+        fresh_records = iter(event_record_from(r) for r in new_rows)
         log.info("case %s: %d event(s) appended, version %d", case_id, len(new_rows), version)
         return [results[n] if n in results else Appended(next(fresh_records), True, version)
                 for n in range(len(items))]
 
     # --- the derived pathway state ------------------------------------------------------
+
+    def replayed_state(self, case: Case, default_day: dt.date) -> tuple[str | None, str | None, dt.date | None]:
+        """``(state, policy key, as of)`` replayed from *case*'s events, as the case row caches them."""
+        return self._snapshot(case, default_day)
 
     def _snapshot(self, case: Case, default_day: dt.date) -> tuple[str | None, str | None, dt.date | None]:
         """The pathway state after every recorded event (as of the latest effective date)."""
@@ -390,16 +437,45 @@ def case_record(row: Row[Any]) -> CaseRecord:
         updated_at=m["updated_at"])
 
 
-def _event_record_from(m: Mapping[Any, Any]) -> EventRecord:
+def event_record_from(m: Mapping[Any, Any]) -> EventRecord:
     return EventRecord(
         case_id=m["case_id"], seq=m["seq"], event_id=m["event_id"], type=m["type"],
         effective_date=m["effective_date"], payload=json.loads(m["payload"]), recorded_at=m["recorded_at"],
         actor=m["actor"], role=m["role"], source=m["source"], prev_hash=m["prev_hash"], hash=m["hash"])
 
 
+_CROSS_EVENT_TYPES = ("trial_placement", "trial_outcome", "correction")
+
+
+def _events_by_id(conn: Connection, case_id: str, ids: set[str]) -> list[EventRecord]:
+    if not ids:
+        return []
+    rows = conn.execute(select(case_events).where(case_events.c.case_id == case_id,
+                                                  case_events.c.event_id.in_(sorted(ids))))
+    return [event_record_from(r._mapping) for r in rows]
+
+
+def _cross_event_records(conn: Connection, case_id: str, new: list[dict[str, Any]]) -> list[EventRecord]:
+    """The stored records that the case's cross-event rules read when *new* joins the log, in seq order.
+
+    Duplicate ids are refused by the caller (looked up by key) and by the primary key; the trial
+    ordering rule reads the trial placements and outcomes; the correction rules read every
+    correction and the records corrected (by the stored corrections and by the new ones). Checked
+    on this subset (log order kept), the rules give the same verdict as on the whole log.
+    """
+    rows = conn.execute(select(case_events).where(case_events.c.case_id == case_id,
+                                                  case_events.c.type.in_(_CROSS_EVENT_TYPES)))
+    records = {r.event_id: event_record_from(r._mapping) for r in rows}
+    targets = {str(p.get("corrects")) for p in [*(r.payload for r in records.values()), *new]
+               if p.get("type") == "correction" and p.get("corrects") is not None}
+    for rec in _events_by_id(conn, case_id, targets - records.keys()):
+        records[rec.event_id] = rec
+    return sorted(records.values(), key=lambda r: r.seq)
+
+
 def load_events(conn: Connection, case_id: str) -> list[EventRecord]:
     rows = conn.execute(select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.seq))
-    return [_event_record_from(r._mapping) for r in rows]
+    return [event_record_from(r._mapping) for r in rows]
 
 
 def as_case(head: CaseRecord, events: list[EventRecord]) -> Case:

@@ -15,25 +15,26 @@ the database but never echo SQL parameters (they could hold a patient reference)
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event, exc
+from sqlalchemy import create_engine, event, exc, inspect, text
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
 from ..model.errors import ScsWorkflowError, StoreError
 from .errors import DuplicateKey, StoreUnavailable
 
+if TYPE_CHECKING:
+    from alembic.script import ScriptDirectory
+
 DEFAULT_DB = "scs-workflow.db"
 ENV_URL = "SCS_DATABASE_URL"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "store_alembic_version"
+HEAD = "0002"  # the newest migration (a test checks it is the scripts' head): opening at head needs no Alembic
 _MIGRATION_LOCK = 0x5C5_0001  # pg_advisory_xact_lock key: one migrator at a time
 _WRITE = "scs_write"
 
@@ -140,26 +141,53 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 def _script() -> ScriptDirectory:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return ScriptDirectory.from_config(cfg)
 
 
+# Alembic's ``context`` and ``op`` are process-wide proxies: two threads migrating at once (even two
+# databases) overwrite each other's (``KeyError: 'config'``, "table already exists"). One at a time.
+_MIGRATING = threading.Lock()
+
+
+def _current(conn: Connection) -> set[str]:
+    """The schema revision(s) recorded in the database (none when it is new)."""
+    if not inspect(conn).has_table(VERSION_TABLE):
+        return set()
+    return {str(v) for v in conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()}
+
+
 def migrate(db: Database) -> None:
-    """Bring the schema to the newest revision (a no-op when it is there already)."""
+    """Bring the schema to the newest revision (a no-op when it is there already).
+
+    Thread- and crash-safe: the migration runs in *one* write transaction (SQLite and PostgreSQL
+    both roll DDL back), under a process-wide lock (Alembic's state is global), the database's
+    write lock (SQLite ``BEGIN IMMEDIATE``; a PostgreSQL advisory lock), and re-reads the revision
+    once it holds them, so of several openers one migrates and the others find the head. A crash or
+    an error leaves the database as it was before.
+    """
+    with db.read() as conn:
+        if _current(conn) == {HEAD}:
+            return
+    from alembic import command  # Alembic (~0.2 s to import) only when there is something to migrate
+    from alembic.config import Config
+
     script = _script()
     head = set(script.get_heads())
-    with db.read() as conn:
-        current = set(MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_heads())
-    if current == head:
-        return
     known = {rev.revision for rev in script.walk_revisions()}
-    if current - known:
-        raise StoreError(f"database {shown(db.url)} has schema revision {', '.join(sorted(current))}, "
-                         "newer than this scs-workflow knows: upgrade scs-workflow")
-    with db.write() as conn:
+    with _MIGRATING, db.write() as conn:
         if db.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+        current = _current(conn)
+        if current == head:
+            return  # another opener migrated it while we waited
+        if current - known:
+            raise StoreError(f"database {shown(db.url)} has schema revision {', '.join(sorted(current))}, "
+                             "newer than this scs-workflow knows: upgrade scs-workflow")
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         cfg.attributes["connection"] = conn

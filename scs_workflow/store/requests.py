@@ -113,13 +113,21 @@ class RequestDesk:
 
     # --- writing ----------------------------------------------------------------------
 
-    def new(self, case_id: str, codes: Sequence[str | ServiceLine], *, urgency: str, received_at: dt.datetime,
+    def new(self, case_id: str, codes: Sequence[str | ServiceLine], *, urgency: str,
+            received_at: dt.datetime | None = None,
             by: Actor, date_of_service: dt.date | None = None, clocks: Sequence[str] = (),
             request_id: str | None = None, auto_approve: bool = False,
             auth_number: str | None = None) -> RequestRecord:
-        """Record a request received, with its due time and the engine's recommendation."""
+        """Record a request received, with its due time and the engine's recommendation.
+
+        Without *received_at* the request is received now, and a replay of the same request id
+        (same case, codes and urgency) returns the stored request whatever time it was received.
+        """
         book = self.store.clocks
         book.check_role(by.role)
+        given = received_at is not None
+        if received_at is None:
+            received_at = self.store.now()
         if received_at.tzinfo is None:
             raise ActionRefused("received_at must carry a timezone (or use the CLI, which applies clocks.yaml's)")
         request_id = request_id or f"req-{uuid.uuid4().hex[:12]}"
@@ -131,8 +139,8 @@ class RequestDesk:
         wanted = [line_record(line) for line in lines]
         existing = self._find(request_id)
         if existing is not None:
-            return _same_request(existing, case_id, wanted, urgency, received_at)
-        head = self.store.get(case_id)
+            return _same_request(existing, case_id, wanted, urgency, received_at if given else None)
+        head = self.store.get(case_id, refresh=False)
         rule_sets = book.for_policy(head.policy, clocks)
         due = book.due(received_at, urgency, rule_sets)
         try:
@@ -155,7 +163,7 @@ class RequestDesk:
                                  auth_number=auth_number or f"AUTH-{request_id}", valid_from=None, valid_to=None,
                                  at=max(self.store.now(), received_at), automatic=True)
         except DuplicateKey:  # the same request id was recorded meanwhile
-            return _same_request(self.get(request_id), case_id, wanted, urgency, received_at)
+            return _same_request(self.get(request_id), case_id, wanted, urgency, received_at if given else None)
         return self.get(request_id)
 
     def decide(self, request_id: str, outcome: str, *, by: Actor, rationale: str | None = None,
@@ -333,9 +341,11 @@ def request_lines(req: RequestRecord) -> list[ServiceLine]:
 
 
 def _same_request(existing: RequestRecord, case_id: str, codes: list[dict[str, Any]], urgency: str,
-                  received_at: dt.datetime) -> RequestRecord:
+                  received_at: dt.datetime | None) -> RequestRecord:
+    """The stored request when this one is a replay of it; *received_at* None: not given (defaulted to now)."""
+    stored_at = existing.received_at if received_at is None else received_at
     if (existing.case_id, existing.codes, existing.urgency, existing.received_at) != (case_id, codes, urgency,
-                                                                                       received_at):
+                                                                                       stored_at):
         raise IdempotencyConflict(existing.case_id, existing.request_id, "request")
     return existing
 

@@ -102,6 +102,7 @@ case_events = Table(
     Column("hash", String(HASH), nullable=False),
     UniqueConstraint("case_id", "seq", name="uq_case_events_seq"),
 )
+Index("ix_case_events_type", case_events.c.case_id, case_events.c.type)  # an append reads trials and corrections
 
 auth_requests = Table(
     "auth_requests",

@@ -110,7 +110,7 @@ def import_jsonl(store: CaseStore, path: Path, *, by: Actor, batch_size: int = 1
 def _case_line(store: CaseStore, line: dict[str, Any], by: Actor, source: str, summary: ImportSummary,
                path: Path, n: int) -> None:
     case_id = _text(line, "case_id", path, n)
-    existed = store.find(case_id) is not None
+    existed = store.find(case_id, refresh=False) is not None
     who = Actor(str(line.get("actor") or by.name), str(line.get("role") or by.role), str(line.get("source") or source))
     try:
         store.create_case(case_id, patient_ref=str(line.get("patient_ref", "")), policy=str(line.get("policy", "")),
@@ -158,7 +158,7 @@ def _line_of(batch: _Batch, err: CaseError) -> int | None:
 def export_jsonl(store: CaseStore, out: IO[str], case_ids: list[str] | None = None) -> int:
     """Write the cases (default: all) with their events; returns the number of lines."""
     count = 0
-    heads = [store.get(c) for c in case_ids] if case_ids else store.list_cases()
+    heads = [store.get(c, refresh=False) for c in case_ids] if case_ids else store.list_cases(refresh=False)
     for head in heads:
         out.write(json.dumps({
             "kind": "case", "case_id": head.case_id, "patient_ref": head.patient_ref, "policy": head.policy,

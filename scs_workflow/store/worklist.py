@@ -52,7 +52,7 @@ def pended_requests(store: CaseStore, now: dt.datetime) -> list[PendedItem]:
 
 
 def cases_by_state(store: CaseStore) -> dict[str, list[CaseRecord]]:
-    """Case ids grouped by their pathway state (``(stale)`` marks a snapshot older than the log)."""
+    """Case ids grouped by their pathway state (:meth:`list_cases` recomputes a snapshot older than the log)."""
     out: dict[str, list[CaseRecord]] = {}
     for c in store.list_cases():
         key = c.state or "(not computed)"

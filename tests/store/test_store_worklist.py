@@ -55,12 +55,13 @@ def test_pended_requests_come_longest_waiting_first(store: CaseStore, fbss_case:
 
 
 def test_cases_are_grouped_by_pathway_state(store: CaseStore, fbss_case: str, empty_case) -> None:
+    """A cached state older than the log is recomputed when the cases are read, never shown stale."""
     empty_case("c-new")
     empty_case("c-stale")
     with store.db.write() as conn:
-        conn.execute(update(cases).where(cases.c.case_id == "c-stale").values(state_version=-1))
+        conn.execute(update(cases).where(cases.c.case_id == "c-stale").values(state="trial_failed", state_version=-1))
     groups = {k: [c.case_id for c in v] for k, v in cases_by_state(store).items()}
-    assert groups == {"intake": ["c-new"], "intake (stale)": ["c-stale"], "trial_succeeded": [fbss_case]}
+    assert groups == {"intake": ["c-new", "c-stale"], "trial_succeeded": [fbss_case]}
 
 
 def test_metrics_give_rates_and_turnaround_by_urgency(store: CaseStore, fbss_case: str, clock) -> None:
