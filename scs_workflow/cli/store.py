@@ -19,6 +19,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ..model.case import parse_case
 from ..model.errors import CaseError, Problem, StoreError
 from ..model.inputs import FIRST_DAY, LAST_DAY, check_case_size, read_json
 from ..store.errors import AuditFailed
@@ -155,6 +156,9 @@ def case_new(case_id: str | None, case_file: Path | None, patient_ref: str | Non
         dx = [{"code": d} for d in diagnoses]
     if not case_id or not patient_ref or not policy:
         raise click.UsageError("give CASE_ID, --patient-ref and --policy (or a --file that has them)")
+    if case_file is not None:  # the whole file is checked before anything is written
+        parse_case({**data, "case_id": case_id, "patient_ref": patient_ref, "policy": policy, "diagnoses": dx,
+                    "events": events}, str(case_file))
     store = _store(db)
     head = store.create_case(case_id, patient_ref=patient_ref, policy=policy, diagnoses=dx, by=by)
     if events:

@@ -100,7 +100,11 @@ def parse_json(data: bytes | str, source: str, error: ErrorClass = CaseError, *,
     else:
         text = data
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_object)
+    except _DuplicateKey as err:
+        line, col = _duplicate_at(text, err.key)
+        raise error(f"{source}: not JSON",
+                    [Problem(f"line {line} column {col}", f"key {err.key!r} is written twice in one object")]) from None
     except json.JSONDecodeError as err:
         raise error(f"{source}: not JSON", [Problem(f"line {err.lineno} column {err.colno}", err.msg)]) from None
     except RecursionError:
@@ -109,7 +113,12 @@ def parse_json(data: bytes | str, source: str, error: ErrorClass = CaseError, *,
                     [Problem(f"line {line} column {col}", f"more than {lim.max_depth} levels (SCS_MAX_JSON_DEPTH)")]
                     ) from None
     except ValueError as err:  # e.g. an integer of more than 4300 digits
-        raise error(f"{source}: not JSON", [Problem("$", str(err).splitlines()[0])]) from None
+        digits = re.search(rf"\d{{{sys.get_int_max_str_digits() + 1},}}", text)
+        if digits is None:
+            raise error(f"{source}: not JSON", [Problem("$", str(err).splitlines()[0])]) from None
+        line, col = _position(text[:digits.start()].encode("utf-8"), len(text[:digits.start()].encode("utf-8")))
+        raise error(f"{source}: not JSON", [Problem(f"line {line} column {col}", "a number of more than "
+                                                    f"{sys.get_int_max_str_digits()} digits")]) from None
     deep = _deeper_than(value, lim.max_depth)
     if deep is not None:
         raise error(f"{source}: nested too deeply",
@@ -157,6 +166,46 @@ def _too_deep_at(text: str, limit: int) -> tuple[int, int]:
                 return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
         elif tok in "]}":
             depth -= 1
+    return 1, 1
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; a key written twice is refused (JSON would silently keep the last value)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return obj
+
+
+_KEY_TOKEN = re.compile(r'("(?:[^"\\]|\\.)*")\s*:|"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _duplicate_at(text: str, key: str) -> tuple[int, int]:
+    """Line and column of the second *key* in one object (the first such object; strings skipped)."""
+    stack: list[set[str] | None] = []
+    for m in _KEY_TOKEN.finditer(text):
+        tok = m.group()
+        if tok in "[{":
+            stack.append(set() if tok == "{" else None)
+        elif tok in "]}":
+            if stack:
+                stack.pop()
+        elif m.group(1) is not None and stack and stack[-1] is not None:
+            name = json.loads(m.group(1))
+            if name in stack[-1] and name == key:
+                offset = m.start()
+                return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+            stack[-1].add(name)
     return 1, 1
 
 

@@ -1,0 +1,123 @@
+"""Red-team probes of issue 9 from the outside: inputs the first round did not try.
+
+Each test runs the command as a subprocess (``python -m scs_workflow``) and asserts a clean
+refusal: the exit status of the README's table, one ``error:`` line naming the file and the place,
+no traceback, and nothing written (the store unchanged, no output file).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scs_workflow import CaseError, parse_case
+from scs_workflow.model.inputs import parse_json
+
+ROOT = Path(__file__).resolve().parent.parent
+CASE = ROOT / "examples" / "failed-trial.json"
+
+
+def scs(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SCS_ACTOR": "redteam", "SCS_DATABASE_URL": f"sqlite:///{cwd / 'store.db'}"}
+    return subprocess.run([sys.executable, "-m", "scs_workflow", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=120, input=None if stdin is None else stdin.decode())
+
+
+def refused(res: subprocess.CompletedProcess[str], status: int, *names: str) -> str:
+    assert res.returncode == status, (res.returncode, res.stdout, res.stderr)
+    assert "Traceback" not in res.stdout + res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
+    for name in names:
+        assert name in lines[0], (name, lines[0])
+    return lines[0]
+
+
+def case_text() -> str:
+    return json.dumps(json.loads(CASE.read_text()), indent=1)
+
+
+def stored_cases(cwd: Path) -> str:
+    res = scs("case", "list", cwd=cwd)
+    assert res.returncode == 0, res.stderr
+    return res.stdout
+
+
+# --- duplicate keys in JSON: refused like YAML's, at the line of the second one ---------------------
+
+
+def test_duplicate_json_key_in_a_case_file_is_refused_at_its_line(tmp_path: Path) -> None:
+    text = case_text().replace('"policy": "medicare"', '"policy": "aetna",\n "policy": "medicare"')
+    (tmp_path / "dup.json").write_text(text)
+    err = refused(scs("decide", "dup.json", "--code", "63650x2:permanent", "--date", "2026-04-01", cwd=tmp_path),
+                  2, "dup.json", "line 5 column 2", "'policy'", "twice")
+    assert "not JSON" in err
+
+
+def test_duplicate_json_key_in_an_event_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    assert scs("case", "new", "--file", str(CASE), "--role", "intake", cwd=tmp_path).returncode == 0
+    before = scs("case", "show", "ex-failtrial-001", "--json", cwd=tmp_path).stdout
+    event = '{"id": "pain-x", "type": "pain_score", "date": "2025-11-01", "score": 2, "score": 9}'
+    (tmp_path / "ev.json").write_text(event)
+    refused(scs("case", "add", "ex-failtrial-001", "ev.json", "--role", "nurse", cwd=tmp_path),
+            2, "ev.json", "line 1 column 74", "'score'")
+    assert scs("case", "show", "ex-failtrial-001", "--json", cwd=tmp_path).stdout == before
+
+
+def test_duplicate_json_key_library_reader_raises_case_error() -> None:
+    with pytest.raises(CaseError) as err:
+        parse_json(b'{"a": {"b": 1},\n "c": {"b": 2, "b": 3}}', "x.json")
+    assert err.value.problems[0].where == "line 2 column 16"
+    assert parse_json(b'{"a": {"b": 1}, "c": {"b": 2}}', "x.json") == {"a": {"b": 1}, "c": {"b": 2}}
+    with pytest.raises(CaseError):
+        parse_case(json.loads(case_text()) | {"events": "x"})
+
+
+def test_an_integer_of_5000_digits_is_named_at_its_line_not_with_python_advice(tmp_path: Path) -> None:
+    (tmp_path / "big.json").write_text(case_text().replace('"weeks": 12', '"weeks": 1' + "0" * 5000))
+    err = refused(scs("decide", "big.json", "--code", "63650", "--date", "2026-04-01", cwd=tmp_path),
+                  2, "big.json", "line 19 column 13", "more than 4300 digits")
+    assert "sys.set_int_max_str_digits" not in err
+
+
+# --- nothing half-written in the store --------------------------------------------------------------
+
+
+def test_case_new_from_a_file_with_a_bad_event_writes_no_case(tmp_path: Path) -> None:
+    (tmp_path / "late.json").write_text(case_text().replace('"date": "2025-06-30"', '"date": "9999-12-31"'))
+    res = scs("case", "new", "--file", "late.json", "--role", "intake", cwd=tmp_path)
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+    assert res.stderr.startswith("error: late.json: invalid case") and "$.events[0].date" in res.stderr
+    assert "ex-failtrial-001" not in stored_cases(tmp_path)  # before: the case was created at version 0
+
+
+@pytest.mark.parametrize("garbage", [b"garbage", b"[1]", b'{"kind": "case", "case_id": "x", "case_id": "y"}',
+                                     b'{"kind": "event", "case_id": "imp-1", "event": 7}',
+                                     b'{"kind": "event", "case_id": "imp-1", "event": {}, "recorded_at": "noon"}'])
+def test_import_with_a_garbage_line_writes_nothing(tmp_path: Path, garbage: bytes) -> None:
+    assert scs("case", "new", "--file", str(CASE), "--role", "intake", cwd=tmp_path).returncode == 0
+    (tmp_path / "out.jsonl").write_text("")
+    assert scs("export", "--out", "out.jsonl", cwd=tmp_path).returncode == 0
+    lines = (tmp_path / "out.jsonl").read_bytes().replace(b"ex-failtrial-001", b"imp-1").splitlines()
+    (tmp_path / "half.jsonl").write_bytes(b"\n".join(lines[:3] + [garbage] + lines[3:]) + b"\n")
+    before = stored_cases(tmp_path)
+    res = scs("import", "half.jsonl", "--role", "intake", "--no-progress", cwd=tmp_path)
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+    assert res.stderr.startswith("error: half.jsonl:4: "), res.stderr
+    assert stored_cases(tmp_path) == before  # before: imp-1 was created at version 0
+
+
+# --- the same one-line shape for every reader ---------------------------------------------------------
+
+
+def test_request_file_not_utf8_is_one_line(tmp_path: Path) -> None:
+    assert scs("case", "new", "--file", str(CASE), "--role", "intake", cwd=tmp_path).returncode == 0
+    (tmp_path / "req.json").write_bytes(b'{"lines": [\xff]}')
+    refused(scs("request", "new", "ex-failtrial-001", "--request", "req.json", "--role", "intake", cwd=tmp_path),
+            2, "req.json", "not UTF-8", "line 1 column 12")
+    refused(scs("decide", str(CASE), "--request", "req.json", cwd=tmp_path), 2, "req.json", "line 1 column 12")
