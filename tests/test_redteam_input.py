@@ -121,3 +121,39 @@ def test_request_file_not_utf8_is_one_line(tmp_path: Path) -> None:
     refused(scs("request", "new", "ex-failtrial-001", "--request", "req.json", "--role", "intake", cwd=tmp_path),
             2, "req.json", "not UTF-8", "line 1 column 12")
     refused(scs("decide", str(CASE), "--request", "req.json", cwd=tmp_path), 2, "req.json", "line 1 column 12")
+
+
+# --- policy YAML ------------------------------------------------------------------------------------
+
+
+def policy_dir(tmp_path: Path, old: str, new: str) -> Path:
+    folder = tmp_path / "wf"
+    folder.mkdir()
+    for f in (ROOT / "workflows").glob("*.yaml"):
+        (folder / f.name).write_text(f.read_text())
+    aetna = folder / "aetna.yaml"
+    text = aetna.read_text()
+    assert old in text
+    aetna.write_text(text.replace(old, new, 1))
+    return folder
+
+
+def test_policy_integer_of_5000_digits_is_named_at_its_line(tmp_path: Path) -> None:
+    folder = policy_dir(tmp_path, "odi_min: 21", "odi_min: 1" + "0" * 5000)
+    for args in (["validate", str(folder / "aetna.yaml")], ["--workflows", str(folder), "policies"],
+                 ["--workflows", str(folder), "decide", str(CASE), "--code", "63650", "--policy", "aetna"]):
+        refused(scs(*args, cwd=tmp_path), 2, "aetna.yaml:23", "more than 4300 digits")
+
+
+def test_policy_misspelt_parameter_in_an_overriding_pack_is_refused_at_its_line(tmp_path: Path) -> None:
+    # trial_relief_pcct: 60 was silently ignored, and the baseline's 50 % ruled Aetna's trials
+    folder = policy_dir(tmp_path, "trial_relief_pct: 50", "trial_relief_pcct: 60")
+    refused(scs("validate", str(folder / "aetna.yaml"), cwd=tmp_path), 2, "aetna.yaml:28", "trial_relief_pcct",
+            "misspelt")
+    refused(scs("--workflows", str(folder), "decide", str(CASE), "--code", "63650", "--policy", "aetna", cwd=tmp_path),
+            2, "aetna.yaml:28")
+
+
+def test_policy_override_and_new_used_parameter_still_load(tmp_path: Path) -> None:
+    folder = policy_dir(tmp_path, "trial_relief_pct: 50", "trial_relief_pct: 60")
+    assert scs("validate", str(folder / "aetna.yaml"), cwd=tmp_path).returncode == 0
