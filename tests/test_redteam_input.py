@@ -157,3 +157,58 @@ def test_policy_misspelt_parameter_in_an_overriding_pack_is_refused_at_its_line(
 def test_policy_override_and_new_used_parameter_still_load(tmp_path: Path) -> None:
     folder = policy_dir(tmp_path, "trial_relief_pct: 50", "trial_relief_pct: 60")
     assert scs("validate", str(folder / "aetna.yaml"), cwd=tmp_path).returncode == 0
+
+
+# --- the library API: a wrong argument is one of the documented errors, never a bare TypeError -------
+
+
+def test_library_wrong_argument_types_raise_documented_errors() -> None:
+    import datetime as dt
+
+    from scs_workflow import (
+        ClaimError,
+        Engine,
+        PolicyError,
+        PolicyLibrary,
+        PolicyNotFound,
+        RequestError,
+        check_claim,
+        load_case,
+        load_claim,
+    )
+
+    case = load_case(CASE)
+    engine = Engine()
+    day = dt.date(2026, 4, 1)
+    with pytest.raises(RequestError, match="not NoneType"):
+        engine.decide(case, ["63650"], None)  # type: ignore[arg-type]
+    with pytest.raises(RequestError, match="not str"):
+        engine.decide(case, ["63650"], "2026-04-01")  # type: ignore[arg-type]
+    with pytest.raises(RequestError, match="not datetime"):
+        engine.decide(case, ["63650"], dt.datetime(2026, 4, 1, tzinfo=dt.UTC))
+    with pytest.raises(RequestError, match="list of codes"):
+        engine.decide(case, None, day)  # type: ignore[arg-type]
+    with pytest.raises(RequestError, match="list of codes"):
+        engine.outcomes(case, "63650", day)
+    with pytest.raises(CaseError, match="not dict"):
+        engine.decide(json.loads(CASE.read_text()), ["63650"], day)  # type: ignore[arg-type]
+    with pytest.raises(RequestError, match="policy id"):
+        engine.decide(case, ["63650"], day, policy=5)  # type: ignore[arg-type]
+    with pytest.raises(CaseError):
+        load_case(None)  # type: ignore[arg-type]
+    with pytest.raises(ClaimError):
+        load_claim(None)  # type: ignore[arg-type]
+    with pytest.raises(ClaimError, match="not str"):
+        check_claim(case, "claim.json")  # type: ignore[arg-type]
+    with pytest.raises(CaseError, match="not NoneType"):
+        check_claim(None, load_claim(ROOT / "examples" / "claims" / "implant-in-trial-global.json"))  # type: ignore[arg-type]
+    with pytest.raises(PolicyError, match="not a policy directory"):
+        PolicyLibrary.from_dir(Path("/nonexistent-folder"))
+    library = PolicyLibrary.from_dir(str(ROOT / "workflows"))  # type: ignore[arg-type]
+    with pytest.raises(PolicyNotFound):
+        library.get(None)  # type: ignore[arg-type]
+    with pytest.raises(PolicyNotFound, match="not str"):
+        library.get("medicare", on="2026-01-01")  # type: ignore[arg-type]
+    with pytest.raises(PolicyError, match="PolicyLibrary"):
+        Engine(ROOT / "workflows")  # type: ignore[arg-type]
+    assert engine.decide(case, ["63650x2:permanent"], day).codes  # the right types still decide

@@ -73,6 +73,8 @@ def read_json(path: str | Path, error: ErrorClass = CaseError, what: str = "case
               limits: Limits | None = None) -> Any:
     """Read and parse the JSON file *path* (``-``: stdin) within *limits*; bad input raises *error*."""
     lim = limits or Limits.from_env()
+    if not isinstance(path, (str, Path)):
+        raise error(f"{path!r}: a {what} file is named by a str or a Path, not {type(path).__name__}")
     name = "<stdin>" if str(path) == "-" else str(path)
     try:
         if str(path) == "-":
@@ -137,6 +139,8 @@ def check_case_size(data: Any, source: str, error: ErrorClass = CaseError, *, li
 
 def check_date_of_service(day: dt.date) -> dt.date:
     """*day* if it lies in 1900-01-01 .. 2100-12-31, else a :class:`RequestError`."""
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        raise RequestError(f"the date of service is a datetime.date, not {type(day).__name__}")
     if not FIRST_DAY <= day <= LAST_DAY:
         raise RequestError(f"date of service {day.isoformat()} is outside {FIRST_DAY.isoformat()} .. "
                            f"{LAST_DAY.isoformat()}")
