@@ -212,3 +212,11 @@ def test_library_wrong_argument_types_raise_documented_errors() -> None:
     with pytest.raises(PolicyError, match="PolicyLibrary"):
         Engine(ROOT / "workflows")  # type: ignore[arg-type]
     assert engine.decide(case, ["63650x2:permanent"], day).codes  # the right types still decide
+
+
+def test_synth_refuses_an_absurd_count_before_writing(tmp_path: Path) -> None:
+    # before: N = 10**23 ran until killed, leaving a temporary file of hundreds of MB beside --out
+    res = scs("synth", str(10**23), "--out", "s.jsonl", cwd=tmp_path)
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+    assert "10000000" in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
