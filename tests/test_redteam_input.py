@@ -220,3 +220,13 @@ def test_synth_refuses_an_absurd_count_before_writing(tmp_path: Path) -> None:
     assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
     assert "10000000" in res.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_nul_character_in_json_text_is_bad_input_on_every_store(tmp_path: Path) -> None:
+    # before: SQLite stored it (exit 0) and PostgreSQL refused it as a database failure (exit 1)
+    (tmp_path / "nul.json").write_text(case_text().replace('"SYN-1004"', '"SYN-\\u0000"'))
+    refused(scs("case", "new", "--file", "nul.json", "--role", "intake", cwd=tmp_path), 2, "nul.json",
+            "line 3 column 22", "NUL")
+    assert "ex-failtrial-001" not in stored_cases(tmp_path)
+    refused(scs("decide", "nul.json", "--code", "63650", cwd=tmp_path), 2, "nul.json", "NUL")
+    assert parse_json(b'{"path": "C:\\\\u0000"}', "x.json") == {"path": "C:\\u0000"}  # an escaped backslash

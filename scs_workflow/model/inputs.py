@@ -121,6 +121,11 @@ def parse_json(data: bytes | str, source: str, error: ErrorClass = CaseError, *,
         line, col = _position(text[:digits.start()].encode("utf-8"), len(text[:digits.start()].encode("utf-8")))
         raise error(f"{source}: not JSON", [Problem(f"line {line} column {col}", "a number of more than "
                                                     f"{sys.get_int_max_str_digits()} digits")]) from None
+    nul = _NUL.search(text)
+    if nul is not None:  # PostgreSQL cannot store it, SQLite can: refused alike, as bad input
+        line, col = _position(text[:nul.end() - 6].encode("utf-8"), len(text[:nul.end() - 6].encode("utf-8")))
+        raise error(f"{source}: not usable text", [Problem(f"line {line} column {col}",
+                                                           "a NUL character (\\u0000) is not allowed")])
     deep = _deeper_than(value, lim.max_depth)
     if deep is not None:
         raise error(f"{source}: nested too deeply",
@@ -155,6 +160,7 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return line, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
 
 
+_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
