@@ -230,3 +230,24 @@ def test_nul_character_in_json_text_is_bad_input_on_every_store(tmp_path: Path) 
     assert "ex-failtrial-001" not in stored_cases(tmp_path)
     refused(scs("decide", "nul.json", "--code", "63650", cwd=tmp_path), 2, "nul.json", "NUL")
     assert parse_json(b'{"path": "C:\\\\u0000"}', "x.json") == {"path": "C:\\u0000"}  # an escaped backslash
+
+
+# --- batch: an option that applies to every line is refused once, before any output ------------------
+
+
+def test_batch_bad_policy_option_is_refused_once_and_writes_nothing(tmp_path: Path) -> None:
+    # before: every line got a policy_not_found error record, and the output file was written
+    (tmp_path / "cases.jsonl").write_text(json.dumps(json.loads(CASE.read_text())) + "\n")
+    for workers in ("1", "2"):
+        refused(scs("batch", "cases.jsonl", "--code", "63650", "--policy", "nope", "--out", "out.jsonl",
+                    "--workers", workers, "--no-progress", cwd=tmp_path), 2, "no policy 'nope'")
+        assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_batch_refuses_a_worker_count_that_would_fork_the_machine_out(tmp_path: Path) -> None:
+    # before: --workers 100000 started forking until killed
+    (tmp_path / "cases.jsonl").write_text(json.dumps(json.loads(CASE.read_text())) + "\n")
+    res = scs("batch", "cases.jsonl", "--code", "63650", "--out", "out.jsonl", "--workers", "100000",
+              "--no-progress", cwd=tmp_path)
+    assert res.returncode == 2 and "1<=x<=128" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "out.jsonl").exists()
