@@ -251,3 +251,13 @@ def test_batch_refuses_a_worker_count_that_would_fork_the_machine_out(tmp_path: 
               "--no-progress", cwd=tmp_path)
     assert res.returncode == 2 and "1<=x<=128" in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_store_refuses_a_100k_character_patient_ref_or_actor(tmp_path: Path) -> None:
+    # before: both were stored, and printed whole by `case show`
+    long = "a" * 100_000
+    refused(scs("case", "new", "c1", "--patient-ref", long, "--policy", "medicare", "--role", "intake", cwd=tmp_path),
+            2, "$.patient_ref", "1-128 characters")
+    refused(scs("case", "new", "c1", "--patient-ref", "SYN-1", "--policy", "medicare", "--role", "intake",
+                "--actor", long, cwd=tmp_path), 2, "--actor", "1-128 characters")
+    assert "c1" not in stored_cases(tmp_path)

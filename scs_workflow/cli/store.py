@@ -71,8 +71,10 @@ def _store(db: str | None) -> CaseStore:
 
 
 def _actor(actor: str, role: str, source: str) -> Actor:
-    from ..store.cases import Actor
+    from ..store.cases import Actor, check_id
 
+    check_id(actor, "--actor")  # a name, not a document: 1-128 characters, like an id
+    check_id(source, "--source")
     return Actor(actor, role, source)
 
 
