@@ -34,7 +34,7 @@ from ..engine.decision import CHECKS, CodeDecision, Engine, Outcome, default_eng
 from ..engine.findings import ClaimContext, Finding, run_edits
 from ..engine.reconcile import CHECKS as RECONCILE_CHECKS
 from ..model.case import STRICT, Case, Date, Setting, problems_from, read_json
-from ..model.errors import ClaimError, Problem
+from ..model.errors import CaseError, ClaimError, Problem
 from ..model.facts import CaseView
 from ..model.service import ServiceLine
 from ..policy import Policy
@@ -128,6 +128,10 @@ def em_codes(policy: Policy) -> set[str]:
 
 def check_claim(case: Case, claim: Claim, engine: Engine | None = None, *, policy: str | None = None) -> ClaimResult:
     """Check every line of *claim* against *case*: the pathway gate, the coding edits, the authorization."""
+    if not isinstance(case, Case):
+        raise CaseError(f"the case is a Case (load_case() / parse_case() make one), not {type(case).__name__}")
+    if not isinstance(claim, Claim):
+        raise ClaimError(f"the claim is a Claim (load_claim() makes one), not {type(claim).__name__}")
     engine = engine or default_engine()
     if claim.case_id is not None and claim.case_id != case.case_id:
         raise ClaimError("the claim is for another case",

@@ -50,7 +50,7 @@ def exit_code_for(err: ScsWorkflowError) -> int:
 
 def error_text(err: ScsWorkflowError) -> str:
     """One line when there is one problem (``FILE: what: PLACE: detail``), else one line per problem."""
-    if isinstance(err, (PolicyError, CaseError, ClaimError)) and len(err.problems) == 1:
+    if isinstance(err, (PolicyError, CaseError, ClaimError, RequestError)) and len(err.problems) == 1:
         return f"{err.summary}: {err.problems[0]}"
     return str(err)
 

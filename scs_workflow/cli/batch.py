@@ -120,6 +120,8 @@ class _Decider:
         self.limits = Limits.from_env()
         for line in self.lines:
             self.engine.catalog.lookup(line.code)
+        if config.policy is not None:  # --policy applies to every line: a bad one is refused once, up front
+            self.engine.library.get(config.policy, on=config.date_of_service)
 
     def chunk(self, first_line: int, raw: bytes) -> _Done:
         out: list[bytes] = []
@@ -317,6 +319,9 @@ def decide_lines(lines: Sequence[str], config: BatchConfig) -> list[str]:
 # --- the command -------------------------------------------------------------------------
 
 
+MAX_WORKERS = 128  # more would only fork the machine out of memory
+
+
 @click.command("batch")
 @click.argument("cases_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option("--code", "codes", multiple=True, required=True,
@@ -326,7 +331,8 @@ def decide_lines(lines: Sequence[str], config: BatchConfig) -> list[str]:
 @click.option("--policy", help="Policy id (or ID@VERSION) for every case instead of each case's own.")
 @click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="Where to write one decision per line (JSONL), in input order.")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: CPU count).")
+@click.option("--workers", type=click.IntRange(min=1, max=MAX_WORKERS), default=None,
+              help=f"Worker processes (default: CPU count; at most {MAX_WORKERS}).")
 @click.option("--compact", is_flag=True, help="Write code, outcome, state and failing criteria and edits only.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_CHUNK, show_default=True,
               help="Lines per task sent to a worker.")

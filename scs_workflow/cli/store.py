@@ -19,6 +19,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ..model.case import parse_case
 from ..model.errors import CaseError, Problem, StoreError
 from ..model.inputs import FIRST_DAY, LAST_DAY, check_case_size, read_json
 from ..store.errors import AuditFailed
@@ -71,8 +72,10 @@ def _store(db: str | None) -> CaseStore:
 
 
 def _actor(actor: str, role: str, source: str) -> Actor:
-    from ..store.cases import Actor
+    from ..store.cases import Actor, check_id
 
+    check_id(actor, "--actor")  # a name, not a document: 1-128 characters, like an id
+    check_id(source, "--source")
     return Actor(actor, role, source)
 
 
@@ -156,6 +159,9 @@ def case_new(case_id: str | None, case_file: Path | None, patient_ref: str | Non
         dx = [{"code": d} for d in diagnoses]
     if not case_id or not patient_ref or not policy:
         raise click.UsageError("give CASE_ID, --patient-ref and --policy (or a --file that has them)")
+    if case_file is not None:  # the whole file is checked before anything is written
+        parse_case({**data, "case_id": case_id, "patient_ref": patient_ref, "policy": policy, "diagnoses": dx,
+                    "events": events}, str(case_file))
     store = _store(db)
     before = store.find(case_id, refresh=False)
     head = store.create_case(case_id, patient_ref=patient_ref, policy=policy, diagnoses=dx, by=by,

@@ -25,8 +25,11 @@ def write_jsonl(path: str, n: int, seed: int = 0, *, as_of: dt.date = DEFAULT_AS
     return events
 
 
+MAX_SYNTH = 10_000_000  # cases in one run (about 1.5 GB): a larger N is a typo, not a benchmark
+
+
 @click.command("synth")
-@click.argument("n", type=click.IntRange(min=0))
+@click.argument("n", type=click.IntRange(min=0, max=MAX_SYNTH))
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="JSONL file to write.")
 @click.option("--as-of", type=ServiceDate(), default=DEFAULT_AS_OF.isoformat(), show_default=True,

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel, ConfigDict
 
 from ..model.case import Case
-from ..model.errors import RequestError
+from ..model.errors import CaseError, PolicyError, RequestError
 from ..model.facts import FACTS, CaseView, Facts
 from ..model.inputs import check_date_of_service
 from ..model.service import ServiceLine, as_lines
@@ -140,10 +140,24 @@ class CompiledPolicy:
         return cls(policy, judges, Pathway(policy, judges), gate_criteria)
 
 
+def _request(case: Case, codes: Sequence[str | ServiceLine], policy: str | None) -> list[str | ServiceLine]:
+    """The arguments of a decision checked for their types: a wrong one is an input error, not a TypeError."""
+    if not isinstance(case, Case):
+        raise CaseError(f"the case is a Case (load_case() / parse_case() make one), not {type(case).__name__}")
+    if isinstance(codes, (str, bytes)) or not isinstance(codes, Sequence):
+        raise RequestError(f"the request is a list of codes or ServiceLines, not {type(codes).__name__}")
+    if policy is not None and not isinstance(policy, str):
+        raise RequestError(f"policy is a policy id (str), not {type(policy).__name__}")
+    return list(codes)
+
+
 class Engine:
     """Holds loaded policies and compiled pathways; one per process is plenty."""
 
     def __init__(self, library: PolicyLibrary | None = None, catalog: CodeCatalog | None = None) -> None:
+        if library is not None and not isinstance(library, PolicyLibrary):
+            raise PolicyError(f"Engine(library=...) takes a PolicyLibrary (PolicyLibrary.from_dir(...)), not "
+                              f"{type(library).__name__}")
         self.library = library or PolicyLibrary.from_dir(default_workflows_dir())
         self.catalog = catalog or default_catalog()
         self._compiled: dict[str, CompiledPolicy] = {}
@@ -171,7 +185,7 @@ class Engine:
         With ``coding=False`` only the gates are judged (``check-claim`` runs every edit itself).
         """
         check_date_of_service(date_of_service)  # 1900..2100: an input error, like an unknown code
-        lines = as_lines(list(codes))
+        lines = as_lines(_request(case, codes, policy))
         for line in lines:
             self.catalog.lookup(line.code)  # unknown codes are input errors, before any work
         compiled = self.compiled(self.policy_for(case, date_of_service, policy))
@@ -201,7 +215,7 @@ class Engine:
         re-evaluation, where only what changed matters.
         """
         check_date_of_service(date_of_service)
-        lines = as_lines(list(codes))
+        lines = as_lines(_request(case, codes, policy))
         for line in lines:
             self.catalog.lookup(line.code)
         cp = self.compiled(self.policy_for(case, date_of_service, policy))

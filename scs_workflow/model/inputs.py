@@ -73,6 +73,8 @@ def read_json(path: str | Path, error: ErrorClass = CaseError, what: str = "case
               limits: Limits | None = None) -> Any:
     """Read and parse the JSON file *path* (``-``: stdin) within *limits*; bad input raises *error*."""
     lim = limits or Limits.from_env()
+    if not isinstance(path, (str, Path)):
+        raise error(f"{path!r}: a {what} file is named by a str or a Path, not {type(path).__name__}")
     name = "<stdin>" if str(path) == "-" else str(path)
     try:
         if str(path) == "-":
@@ -100,7 +102,11 @@ def parse_json(data: bytes | str, source: str, error: ErrorClass = CaseError, *,
     else:
         text = data
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_object)
+    except _DuplicateKey as err:
+        line, col = _duplicate_at(text, err.key)
+        raise error(f"{source}: not JSON",
+                    [Problem(f"line {line} column {col}", f"key {err.key!r} is written twice in one object")]) from None
     except json.JSONDecodeError as err:
         raise error(f"{source}: not JSON", [Problem(f"line {err.lineno} column {err.colno}", err.msg)]) from None
     except RecursionError:
@@ -109,7 +115,17 @@ def parse_json(data: bytes | str, source: str, error: ErrorClass = CaseError, *,
                     [Problem(f"line {line} column {col}", f"more than {lim.max_depth} levels (SCS_MAX_JSON_DEPTH)")]
                     ) from None
     except ValueError as err:  # e.g. an integer of more than 4300 digits
-        raise error(f"{source}: not JSON", [Problem("$", str(err).splitlines()[0])]) from None
+        digits = re.search(rf"\d{{{sys.get_int_max_str_digits() + 1},}}", text)
+        if digits is None:
+            raise error(f"{source}: not JSON", [Problem("$", str(err).splitlines()[0])]) from None
+        line, col = _position(text[:digits.start()].encode("utf-8"), len(text[:digits.start()].encode("utf-8")))
+        raise error(f"{source}: not JSON", [Problem(f"line {line} column {col}", "a number of more than "
+                                                    f"{sys.get_int_max_str_digits()} digits")]) from None
+    nul = _NUL.search(text)
+    if nul is not None:  # PostgreSQL cannot store it, SQLite can: refused alike, as bad input
+        line, col = _position(text[:nul.end() - 6].encode("utf-8"), len(text[:nul.end() - 6].encode("utf-8")))
+        raise error(f"{source}: not usable text", [Problem(f"line {line} column {col}",
+                                                           "a NUL character (\\u0000) is not allowed")])
     deep = _deeper_than(value, lim.max_depth)
     if deep is not None:
         raise error(f"{source}: nested too deeply",
@@ -128,6 +144,8 @@ def check_case_size(data: Any, source: str, error: ErrorClass = CaseError, *, li
 
 def check_date_of_service(day: dt.date) -> dt.date:
     """*day* if it lies in 1900-01-01 .. 2100-12-31, else a :class:`RequestError`."""
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        raise RequestError(f"the date of service is a datetime.date, not {type(day).__name__}")
     if not FIRST_DAY <= day <= LAST_DAY:
         raise RequestError(f"date of service {day.isoformat()} is outside {FIRST_DAY.isoformat()} .. "
                            f"{LAST_DAY.isoformat()}")
@@ -142,6 +160,7 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return line, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
 
 
+_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
@@ -157,6 +176,46 @@ def _too_deep_at(text: str, limit: int) -> tuple[int, int]:
                 return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
         elif tok in "]}":
             depth -= 1
+    return 1, 1
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object; a key written twice is refused (JSON would silently keep the last value)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return obj
+
+
+_KEY_TOKEN = re.compile(r'("(?:[^"\\]|\\.)*")\s*:|"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _duplicate_at(text: str, key: str) -> tuple[int, int]:
+    """Line and column of the second *key* in one object (the first such object; strings skipped)."""
+    stack: list[set[str] | None] = []
+    for m in _KEY_TOKEN.finditer(text):
+        tok = m.group()
+        if tok in "[{":
+            stack.append(set() if tok == "{" else None)
+        elif tok in "]}":
+            if stack:
+                stack.pop()
+        elif m.group(1) is not None and stack and stack[-1] is not None:
+            name = json.loads(m.group(1))
+            if name in stack[-1] and name == key:
+                offset = m.start()
+                return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+            stack[-1].add(name)
     return 1, 1
 
 

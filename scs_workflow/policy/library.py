@@ -53,8 +53,11 @@ class PolicyLibrary:
         return cls(sources)
 
     @classmethod
-    def from_dir(cls, directory: Path) -> PolicyLibrary:
-        return cls.from_paths(policy_paths(directory))
+    def from_dir(cls, directory: str | Path) -> PolicyLibrary:
+        folder = Path(directory)
+        if not folder.is_dir():
+            raise PolicyError(f"{folder}: not a policy directory")
+        return cls.from_paths(policy_paths(folder))
 
     def ids(self) -> list[str]:
         return sorted(self._sources)
@@ -67,6 +70,10 @@ class PolicyLibrary:
 
     def get(self, policy_id: str, on: dt.date | None = None, version: str | None = None) -> Policy:
         """The version asked for, else the one in force *on* the date, else the newest."""
+        if not isinstance(policy_id, str):
+            raise PolicyNotFound(f"a policy id is a str, not {type(policy_id).__name__}")
+        if on is not None and (not isinstance(on, dt.date) or isinstance(on, dt.datetime)):
+            raise PolicyNotFound(f"policy {policy_id}: the date is a datetime.date, not {type(on).__name__}")
         if "@" in policy_id:
             policy_id, version = policy_id.split("@", 1)
         sources = self._sources.get(policy_id)

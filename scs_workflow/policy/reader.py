@@ -11,6 +11,7 @@ far below that.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,18 @@ def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
+def _int(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """An integer of more than 4300 digits is a located error, not a ``ValueError``."""
+    try:
+        return yaml.SafeLoader.construct_yaml_int(loader, node)  # type: ignore[arg-type]
+    except ValueError:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a number of more than {sys.get_int_max_str_digits()} digits", node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _int)
 _MERGE = "tag:yaml.org,2002:merge"
 
 

@@ -9,6 +9,7 @@ states only what differs. The version in force on the date of service is chosen.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -345,6 +346,14 @@ def merge(base: Policy | None, pf: PolicyFile, path: str, node: yaml.Node | None
     for sid in pf.adopts:
         if base is not None and sid in base.sources:
             sources.setdefault(sid, base.sources[sid])
+    # a parameter an extending pack adds that nothing reads is a misspelt name: the baseline's value would
+    # rule silently (in a pack without a baseline, a misspelt name is an undefined $reference: checks.py)
+    used = _referenced([criteria, gates, transitions, edits, states])
+    unused = [Problem(at("parameters", k), f"parameters.{k}: no criterion, gate or edit uses ${k}; a misspelt "
+                      "name? (an override keeps the baseline's name)")
+              for k in pf.parameters if base is not None and k not in base.parameters and k not in used]
+    if unused:
+        raise PolicyError(f"{path}: invalid policy", unused)
     return Policy(
         id=pf.id, title=pf.title, payer=pf.payer, version=pf.version,
         effective_from=pf.effective_from, effective_to=pf.effective_to,
@@ -352,6 +361,26 @@ def merge(base: Policy | None, pf: PolicyFile, path: str, node: yaml.Node | None
         parameters=params, initial=initial, states=states, transitions=transitions,
         criteria=criteria, gates=gates, where=where, edits=edits, sources=sources, adopts=list(pf.adopts),
     )
+
+
+_PARAMETER_REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _referenced(parts: list[Any]) -> set[str]:
+    """Every ``$name`` written in *parts* (criteria, gates, transitions, edits, states)."""
+    names: set[str] = set()
+    stack: list[Any] = list(parts)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, BaseModel):
+            stack.append(item.model_dump(mode="json"))
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, str) and "$" in item:
+            names.update(_PARAMETER_REF.findall(item))
+    return names
 
 
 def _shape(value: Any) -> str:

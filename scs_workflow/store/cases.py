@@ -160,6 +160,7 @@ class Cases:
         header = parse_case({"case_id": case_id, "patient_ref": patient_ref, "policy": policy,
                              "diagnoses": list(diagnoses), "events": []}, "case")
         check_id(case_id, "$.case_id")
+        check_id(patient_ref, "$.patient_ref")  # a pseudonymous reference is id-sized
         self.clocks.check_role(by.role)
         self.engine.library.get(policy)  # an unknown policy is an input error, before anything is written
         dx = [d.model_dump(mode="json") for d in header.diagnoses]

@@ -12,7 +12,9 @@ On import ``created_at`` / ``recorded_at``, ``actor``, ``role`` and ``source`` a
 the event lands at that seq, so an export imported into an empty store reproduces its chain
 exactly. Events are committed in batches of consecutive lines of one case, each batch in
 one transaction: a killed import leaves whole batches only, and running it again skips
-what is stored (event ids are idempotency keys) and completes the rest.
+what is stored (event ids are idempotency keys) and completes the rest. Every line's form (JSON,
+``kind``, ``case_id``, an ``event`` object, times) is checked before anything is written: a file
+with a garbage line is refused whole.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def import_jsonl(store: CaseStore, path: Path, *, by: Actor, batch_size: int = 1
     if batch_size < 1:
         raise ImportStopped("the batch size must be at least 1")
     source = by.source if by.source != "api" else f"import:{path.name}"
-    total = sum(1 for _ in _open(path))
+    total = _check_form(path)  # every line is read once before anything is written
     summary = ImportSummary()
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, disable=not progress, transient=False) as bar:
@@ -174,14 +176,24 @@ def export_jsonl(store: CaseStore, out: IO[str], case_ids: list[str] | None = No
     return count
 
 
-def _open(path: Path) -> Iterator[bytes]:
-    try:
-        with path.open("rb") as fh:
-            for raw in fh:
-                if raw.strip():
-                    yield raw
-    except OSError as err:
-        raise CaseError(f"{path}: cannot read: {err.strerror}") from None
+def _check_form(path: Path) -> int:
+    """The number of lines, once each is known to be a case or event line (JSON, kinds, ids, times).
+
+    A file with a garbage line, a duplicate key or a bad time is refused before anything is written."""
+    count = 0
+    for n, line in _lines(path):
+        count += 1
+        kind = line.get("kind")
+        if kind not in ("case", "event"):
+            raise CaseError(f"{path}:{n}: unknown line", [Problem("$.kind", "must be 'case' or 'event'")])
+        _text(line, "case_id", path, n)
+        if kind == "event":
+            if not isinstance(line.get("event"), dict):
+                raise CaseError(f"{path}:{n}: invalid event line", [Problem("$.event", "an event object is required")])
+            _when(line.get("recorded_at"), path, n)
+        else:
+            _when(line.get("created_at"), path, n)
+    return count
 
 
 def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
