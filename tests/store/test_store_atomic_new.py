@@ -38,7 +38,7 @@ def test_cli_case_new_file_with_an_invalid_event_writes_nothing(db_url: str, tmp
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(data))
     res = CliRunner().invoke(main, ["case", "new", "--file", str(bad), "--actor", "ana", "--role", "intake"])
-    assert res.exit_code == 2 and "nothing was written" in res.stderr
+    assert res.exit_code == 2 and "$.events[16].score" in res.stderr  # refused before any write
     shown = CliRunner().invoke(main, ["case", "show", data["case_id"]])
     assert shown.exit_code != 0 and "no case" in shown.stderr
     good = CliRunner().invoke(main, ["case", "new", "--file", str(EXAMPLE), "--actor", "ana", "--role", "intake"])
