@@ -35,7 +35,6 @@ from ..engine.findings import ClaimContext, Finding, run_edits
 from ..engine.reconcile import CHECKS as RECONCILE_CHECKS
 from ..model.case import STRICT, Case, Date, Setting, problems_from, read_json
 from ..model.errors import CaseError, ClaimError, Problem
-from ..model.facts import CaseView
 from ..model.service import ServiceLine
 from ..policy import Policy
 from ..version import __version__
@@ -142,12 +141,11 @@ def check_claim(case: Case, claim: Claim, engine: Engine | None = None, *, polic
     lines = claim.service_lines()
     # an unknown code is an input error; E/M and claim-only codes (supplies, imaging) have no gate
     gated = [i for i, ln in enumerate(lines) if ln.code not in em and engine.catalog.entry(ln.code).gated]
-    decision = engine.decide(case, [lines[i] for i in gated], dos, policy=pol.key, coding=False)
+    decision, view = engine.decide_with_view(case, [lines[i] for i in gated], dos, policy=pol.key, coding=False)
     gates: list[CodeDecision | None] = [None] * len(lines)
     for i, gate in zip(gated, decision.codes, strict=True):
         gates[i] = gate
     uses = [g.use if g is not None else None for g in gates]
-    view = engine.compiled(pol).pathway.replay(CaseView(case), dos).facts.view  # without rejected events
     ctx = ClaimContext(case, view, pol, dos, lines, uses, decision.pathway_state, claim.authorization_number,
                        engine.catalog)
     on = [e for e in pol.edits.values() if e.enabled and "claim" in e.stages()]

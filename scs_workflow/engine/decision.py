@@ -184,6 +184,19 @@ class Engine:
 
         With ``coding=False`` only the gates are judged (``check-claim`` runs every edit itself).
         """
+        return self.decide_with_view(case, codes, date_of_service, policy=policy, coding=coding)[0]
+
+    def decide_with_view(
+        self,
+        case: Case,
+        codes: Sequence[str | ServiceLine],
+        date_of_service: dt.date,
+        *,
+        policy: str | None = None,
+        coding: bool = True,
+    ) -> tuple[Decision, CaseView]:
+        """:meth:`decide`, with the case view the decision read (without the events the pathway rejected),
+        so ``check-claim`` runs its edits on the same events without replaying the case again."""
         check_date_of_service(date_of_service)  # 1900..2100: an input error, like an unknown code
         lines = as_lines(_request(case, codes, policy))
         for line in lines:
@@ -204,7 +217,7 @@ class Engine:
             date_of_service=date_of_service, pathway_state=replay.state, codes=decisions,
             history=[_history(s) for s in replay.steps], excluded_events=[_history(s) for s in replay.excluded],
             engine_version=__version__,
-        )
+        ), facts.view
 
     def outcomes(
         self, case: Case, codes: Sequence[str | ServiceLine], date_of_service: dt.date, *, policy: str | None = None
